@@ -1,0 +1,15 @@
+// The Worker: wrangler.toml's `main`. Other code imports the pieces it needs from their own modules
+// (app.ts, problem.ts, schemas.ts); Node code starts this Worker locally with local.ts.
+import { createApp } from "./app.ts";
+import type { Env } from "./env.ts";
+
+export type { App } from "./app.ts";
+export type { AppEnv, Env } from "./env.ts";
+export type { ProblemDetails } from "./problem.ts";
+export type { HealthResponse } from "./schemas.ts";
+
+const app = createApp();
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;
