@@ -1,0 +1,143 @@
+// The training job: what to train, on which data, for how long. This zod schema is the source of truth;
+// `trainer/job.schema.json` is generated from it (write-job-schema.ts) and the Python trainer validates
+// every job against that file before its own typed parse. Keys are snake_case: the job is a wire format
+// shared with the Python dataclasses (trainer/config.py) and the fine-tuning API.
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+
+/** The named tiny model configurations the trainer knows (trainer/models.py). */
+export const baseModels = ["tiny-bert", "mini-bert"] as const;
+
+const modelSchema = z
+  .strictObject({
+    base: z.enum(baseModels).describe("a named tiny configuration, initialised from scratch"),
+  })
+  .describe("the model to train");
+
+const taskSchema = z
+  .strictObject({
+    type: z.literal("sequence-classification").default("sequence-classification"),
+    labels: z
+      .array(z.string().min(1))
+      .min(2)
+      .refine((labels) => new Set(labels).size === labels.length, "labels must be unique")
+      .describe("the class names; a dataset line's label must be one of them"),
+  })
+  .describe("what the model learns to do");
+
+const dataSchema = z
+  .strictObject({
+    train: z
+      .string()
+      .min(1)
+      .describe("JSONL file, one {text, label} object a line; relative to the job file"),
+    validation: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("JSONL validation file; without it, validation_fraction of train is held out"),
+    validation_fraction: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.1)
+      .describe("share of train held out for validation when no validation file is given"),
+  })
+  .describe("the dataset");
+
+const tokenizerSchema = z
+  .strictObject({
+    type: z.literal("wordpiece").default("wordpiece"),
+    vocab_size: z.int().min(100).max(100_000).default(8000),
+    min_frequency: z
+      .int()
+      .min(1)
+      .default(2)
+      .describe("a piece must occur this often to enter the vocabulary"),
+    lowercase: z.boolean().default(true),
+  })
+  .describe("a WordPiece tokenizer trained on the training texts");
+
+const scheduleSchema = z
+  .strictObject({
+    steps: z.int().min(1).default(500).describe("optimizer steps"),
+    batch_size: z.int().min(1).max(4096).default(32),
+    learning_rate: z.number().gt(0).max(1).default(0.001).describe("peak learning rate (AdamW)"),
+    warmup_steps: z.int().min(0).default(50).describe("linear warm-up, then linear decay to zero"),
+    weight_decay: z.number().min(0).max(1).default(0.01).describe("AdamW weight decay on matrices"),
+    grad_clip: z.number().gt(0).default(1).describe("clip the global gradient norm to this"),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0),
+    max_seq_length: z.int().min(8).max(4096).default(128).describe("tokens per example, longer ones are cut"),
+    eval_interval: z.int().min(1).default(100).describe("evaluate every this many steps, and at the end"),
+    log_interval: z
+      .int()
+      .min(1)
+      .default(10)
+      .describe("emit a step event every this many steps, and at the end"),
+  })
+  .refine((s) => s.warmup_steps <= s.steps, {
+    message: "warmup_steps must not exceed steps",
+    path: ["warmup_steps"],
+  })
+  .describe("optimisation schedule");
+
+export const jobSchema = z
+  .strictObject({
+    model: modelSchema,
+    task: taskSchema,
+    data: dataSchema,
+    tokenizer: tokenizerSchema.prefault({}),
+    schedule: scheduleSchema.prefault({}),
+    device: z
+      .enum(["auto", "cpu", "cuda"])
+      .default("auto")
+      .describe("auto: CUDA with bf16 autocast when available, else CPU fp32"),
+  })
+  .describe("an edgetune training job");
+
+/** A job as written (defaults may be left out). */
+export type JobInput = z.input<typeof jobSchema>;
+/** A parsed job, every default filled in. */
+export type Job = z.output<typeof jobSchema>;
+
+/** Parse a job, or throw an error whose message names every bad field. */
+export function parseJob(input: unknown): Job {
+  const result = jobSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.join(".") : "job";
+      return `${field}: ${issue.message}`;
+    });
+    throw new Error(`invalid job: ${problems.join("; ")}`);
+  }
+  return result.data;
+}
+
+/** Resolve the job's relative dataset paths against a directory (the job file's, or the caller's). */
+export function resolveJobPaths(job: Job, baseDir: string): Job {
+  const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  const data = { ...job.data, train: at(job.data.train) };
+  if (job.data.validation !== undefined) data.validation = at(job.data.validation);
+  return { ...job, data };
+}
+
+/** Read a job file: parsed, defaults filled in, dataset paths made absolute relative to the file. */
+export function loadJobFile(path: string): Job {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(`cannot read job file ${path}: ${(error as Error).message}`);
+  }
+  return resolveJobPaths(parseJob(raw), dirname(resolve(path)));
+}
+
+/** The job schema as JSON Schema (draft 2020-12), describing the input form: defaults are optional. */
+export function jobJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(jobSchema, { io: "input" }) as Record<string, unknown>;
+}

@@ -1,0 +1,97 @@
+"""Shared test data: a small, learnable keyword task, and one real CLI run that several tests inspect."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+THREADS = str(len(os.sched_getaffinity(0)))
+os.environ.setdefault("OMP_NUM_THREADS", THREADS)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("RAYON_NUM_THREADS", THREADS)
+
+import torch  # noqa: E402  (after the thread pins)
+
+torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+
+RUNNER_DIR = Path(__file__).resolve().parent.parent
+FILLER = (
+    "the a meeting report team project update schedule notes review code server build lunch friday "
+    "monday budget draft agenda call question answer office plan week data test release"
+).split()
+KEYWORDS = ["prize", "winner", "free", "cash"]
+
+
+def keyword_dataset(path: Path, count: int, seed: int = 0) -> Path:
+    """JSONL where the label is "spam" exactly when the text holds a keyword: learnable in a few dozen
+    steps."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(count):
+            words = rng.choices(FILLER, k=rng.randint(6, 14))
+            spam = i % 2 == 0
+            if spam:
+                words.insert(rng.randrange(len(words) + 1), rng.choice(KEYWORDS))
+            out.write(json.dumps({"text": " ".join(words), "label": "spam" if spam else "ham"}) + "\n")
+    return path
+
+
+def job_dict(train: Path, **schedule: Any) -> dict[str, Any]:
+    return {
+        "model": {"base": "tiny-bert"},
+        "task": {"type": "sequence-classification", "labels": ["ham", "spam"]},
+        "data": {"train": str(train), "validation_fraction": 0.2},
+        "tokenizer": {"vocab_size": 200, "min_frequency": 1},
+        "schedule": {
+            "steps": 80,
+            "batch_size": 16,
+            "learning_rate": 0.003,
+            "warmup_steps": 8,
+            "max_seq_length": 32,
+            "eval_interval": 20,
+            "log_interval": 5,
+            **schedule,
+        },
+        "device": "cpu",
+    }
+
+
+def run_cli(job: dict[str, Any], out: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
+    job_path = tmp / "job.json"
+    job_path.write_text(json.dumps(job), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(RUNNER_DIR)}
+    return subprocess.run(
+        [sys.executable, "-m", "trainer", "--job", str(job_path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+@dataclass
+class CliRun:
+    out: Path
+    events: list[dict[str, Any]]
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(scope="session")
+def cli_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
+    """One real `python -m trainer` run on the keyword task (80 steps)."""
+    tmp = tmp_path_factory.mktemp("cli-run")
+    train = keyword_dataset(tmp / "train.jsonl", 400)
+    out = tmp / "out"
+    done = run_cli(job_dict(train), out, tmp)
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    return CliRun(out=out, events=events, stdout=done.stdout, stderr=done.stderr)

@@ -1,0 +1,63 @@
+"""The dataset: JSONL, one {"text": str, "label": str} object a line. Read and checked before any compute;
+an error names the file and the line."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import JobError
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: int  # index into the task's labels
+
+
+def read_examples(path: Path, labels: tuple[str, ...]) -> list[Example]:
+    label_ids = {label: i for i, label in enumerate(labels)}
+    examples: list[Example] = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"{path.name} line {number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise JobError(f"{where}: not valid JSON ({error.msg})") from None
+            if not isinstance(record, dict):
+                raise JobError(f"{where}: expected an object with text and label")
+            text, label = record.get("text"), record.get("label")
+            if not isinstance(text, str) or not text.strip():
+                raise JobError(f'{where}: "text" must be a non-empty string')
+            if label not in label_ids:
+                known = list(labels)
+                raise JobError(f'{where}: "label" {json.dumps(label)} is not one of the task labels {known}')
+            examples.append(Example(text=text, label=label_ids[label]))
+    if not examples:
+        raise JobError(f"{path.name}: no examples")
+    return examples
+
+
+def split_validation(
+    examples: list[Example], fraction: float, seed: int
+) -> tuple[list[Example], list[Example]]:
+    """A seeded shuffle, then the first `fraction` is held out (at least one example each side)."""
+    if len(examples) < 2:
+        raise JobError("data.train: need at least two examples to hold out a validation split")
+    shuffled = examples[:]
+    random.Random(seed).shuffle(shuffled)
+    held_out = min(max(1, round(len(shuffled) * fraction)), len(shuffled) - 1)
+    return shuffled[held_out:], shuffled[:held_out]
+
+
+def majority_baseline(examples: list[Example]) -> float:
+    """Accuracy of always answering the most common label."""
+    counts: dict[int, int] = {}
+    for example in examples:
+        counts[example.label] = counts.get(example.label, 0) + 1
+    return max(counts.values()) / len(examples)

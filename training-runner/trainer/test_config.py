@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .config import (
+    SCHEMA_PATH,
+    DataConfig,
+    JobConfig,
+    ScheduleConfig,
+    TokenizerConfig,
+    load_job,
+    parse_job,
+)
+from .conftest import job_dict, keyword_dataset
+from .errors import JobError
+from .models import MODELS
+
+
+@pytest.fixture
+def train_file(tmp_path: Path) -> Path:
+    return keyword_dataset(tmp_path / "train.jsonl", 20)
+
+
+def test_a_minimal_job_gets_every_default(train_file: Path) -> None:
+    raw = {
+        "model": {"base": "tiny-bert"},
+        "task": {"labels": ["ham", "spam"]},
+        "data": {"train": str(train_file)},
+    }
+    job = parse_job(raw, base_dir=Path("/"))
+    assert job == JobConfig(
+        model=job.model, task=job.task, data=DataConfig(train=train_file), device="auto"
+    )
+    assert job.schedule == ScheduleConfig() and job.tokenizer == TokenizerConfig()
+    assert job.task.labels == ("ham", "spam") and job.task.type == "sequence-classification"
+
+
+def test_relative_dataset_paths_are_relative_to_the_job_file(tmp_path: Path) -> None:
+    keyword_dataset(tmp_path / "train.jsonl", 10)
+    job_file = tmp_path / "job.json"
+    job_file.write_text(json.dumps({**job_dict(Path("train.jsonl"))}), encoding="utf-8")
+    assert load_job(job_file).data.train == tmp_path / "train.jsonl"
+
+
+def test_whole_numbers_written_as_floats_become_ints(train_file: Path) -> None:
+    raw = job_dict(train_file, steps=20.0)
+    steps = parse_job(raw, base_dir=Path("/")).schedule.steps
+    assert steps == 20 and isinstance(steps, int)
+
+
+DELETE = object()
+
+
+def set_path(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    *parents, last = dotted.split(".")
+    node = raw
+    for key in parents:
+        node = node[key]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("schedule.learning_rate", 0, "schedule.learning_rate: 0 is less than or equal to the minimum of 0"),
+        ("schedule.steps", "ten", "schedule.steps: 'ten' is not of type 'integer'"),
+        ("schedule.lr", 0.1, "schedule: Additional properties are not allowed ('lr' was unexpected)"),
+        ("model.base", "gpt-9", "model.base: 'gpt-9' is not one of ['tiny-bert', 'mini-bert']"),
+        ("data", DELETE, "job: 'data' is a required property"),
+        ("task.labels", ["ham"], "task.labels: ['ham'] is too short"),
+        ("task.labels", ["ham", "ham"], "task.labels: labels must be unique"),
+        ("schedule.warmup_steps", 500, "schedule.warmup_steps: 500 exceeds schedule.steps (80)"),
+        ("schedule.max_seq_length", 256, "schedule.max_seq_length: 256 exceeds tiny-bert's 128 positions"),
+        ("data.train", "/nonexistent/train.jsonl", "data.train: no such file: /nonexistent/train.jsonl"),
+        ("device", "tpu", "device: 'tpu' is not one of ['auto', 'cpu', 'cuda']"),
+    ],
+)
+def test_a_bad_field_is_named(train_file: Path, field: str, value: Any, message: str) -> None:
+    raw = set_path(job_dict(train_file), field, value)
+    with pytest.raises(JobError) as caught:
+        parse_job(raw, base_dir=Path("/"))
+    assert str(caught.value) == f"invalid job: {message}"
+
+
+def test_a_job_file_that_is_not_json_is_reported(tmp_path: Path) -> None:
+    bad = tmp_path / "job.json"
+    bad.write_text('{"model": ', encoding="utf-8")
+    with pytest.raises(JobError, match=r"is not JSON: .* at line 1"):
+        load_job(bad)
+
+
+def schema_defaults(section: str) -> dict[str, Any]:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    properties = schema["properties"][section]["properties"]
+    return {name: spec["default"] for name, spec in properties.items() if "default" in spec}
+
+
+@pytest.mark.parametrize(
+    ("section", "cls"), [("schedule", ScheduleConfig), ("tokenizer", TokenizerConfig), ("data", DataConfig)]
+)
+def test_dataclass_defaults_match_the_schema(section: str, cls: type) -> None:
+    python_defaults = {f.name: f.default for f in fields(cls) if f.default is not f.default_factory}
+    expected = schema_defaults(section)
+    assert expected, section
+    for name, default in expected.items():
+        assert python_defaults.get(name) == default, f"{section}.{name}"
+    assert {f.name for f in fields(cls)} == set(
+        json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["properties"][section]["properties"]
+    )
+
+
+def test_the_schema_knows_exactly_the_python_models() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    assert schema["properties"]["model"]["properties"]["base"]["enum"] == list(MODELS)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .data import Example, majority_baseline, read_examples, split_validation
+from .errors import JobError
+
+LABELS = ("ham", "spam")
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_reads_text_and_label_ids_skipping_blank_lines(tmp_path: Path) -> None:
+    path = write_lines(
+        tmp_path / "d.jsonl",
+        [
+            json.dumps({"text": "hi there", "label": "ham"}),
+            "",
+            json.dumps({"text": "win cash", "label": "spam"}),
+        ],
+    )
+    assert read_examples(path, LABELS) == [Example("hi there", 0), Example("win cash", 1)]
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "message"),
+    [
+        ('{"text": "oops", "label": ', "d.jsonl line 3: not valid JSON (Expecting value)"),
+        ('["text", "ham"]', "d.jsonl line 3: expected an object with text and label"),
+        ('{"label": "ham"}', 'd.jsonl line 3: "text" must be a non-empty string'),
+        (
+            '{"text": "x", "label": "maybe"}',
+            "d.jsonl line 3: \"label\" \"maybe\" is not one of the task labels ['ham', 'spam']",
+        ),
+        ('{"text": "x"}', "d.jsonl line 3: \"label\" null is not one of the task labels ['ham', 'spam']"),
+    ],
+)
+def test_a_bad_line_is_named_by_number(tmp_path: Path, bad_line: str, message: str) -> None:
+    good = json.dumps({"text": "fine", "label": "ham"})
+    path = write_lines(tmp_path / "d.jsonl", [good, good, bad_line, good])
+    with pytest.raises(JobError) as caught:
+        read_examples(path, LABELS)
+    assert str(caught.value) == message
+
+
+def test_an_empty_dataset_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(JobError, match="e.jsonl: no examples"):
+        read_examples(write_lines(tmp_path / "e.jsonl", [""]), LABELS)
+
+
+def test_the_validation_split_is_seeded_disjoint_and_complete() -> None:
+    examples = [Example(f"text {i}", i % 2) for i in range(100)]
+    train, validation = split_validation(examples, 0.2, seed=7)
+    assert (len(train), len(validation)) == (80, 20)
+    assert sorted(train + validation, key=lambda e: e.text) == sorted(examples, key=lambda e: e.text)
+    assert split_validation(examples, 0.2, seed=7) == (train, validation)
+    assert split_validation(examples, 0.2, seed=8) != (train, validation)
+
+
+def test_a_tiny_dataset_still_holds_one_example_out() -> None:
+    train, validation = split_validation([Example("a", 0), Example("b", 1)], 0.01, seed=0)
+    assert (len(train), len(validation)) == (1, 1)
+
+
+def test_majority_baseline() -> None:
+    assert majority_baseline([Example("a", 0), Example("b", 1), Example("c", 1), Example("d", 1)]) == 0.75
