@@ -48,7 +48,11 @@ export function reference(name: FixtureName): Reference {
 function toTensor(a: ArrayJson): ort.Tensor {
   switch (a.dtype) {
     case "int64":
-      return new ort.Tensor("int64", BigInt64Array.from(a.data, (v) => BigInt(v)), a.dims);
+      return new ort.Tensor(
+        "int64",
+        BigInt64Array.from(a.data, (v) => BigInt(v)),
+        a.dims,
+      );
     case "float32":
       return new ort.Tensor("float32", Float32Array.from(a.data), a.dims);
     default:
@@ -57,7 +61,10 @@ function toTensor(a: ArrayJson): ort.Tensor {
 }
 
 /** Runs a model (a path, so external data is found beside it, or bytes) on the reference inputs. */
-export async function runModel(model: string | Uint8Array, ref: Reference): Promise<Record<string, ort.Tensor>> {
+export async function runModel(
+  model: string | Uint8Array,
+  ref: Reference,
+): Promise<Record<string, ort.Tensor>> {
   const options: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
@@ -76,6 +83,13 @@ export async function runModel(model: string | Uint8Array, ref: Reference): Prom
   }
 }
 
+/** One named output, or a clear failure if the model did not produce it. */
+export function output(outputs: Record<string, ort.Tensor>, name: string): ort.Tensor {
+  const t = outputs[name];
+  if (!t) throw new Error(`no output ${name}`);
+  return t;
+}
+
 /** The raw bytes of an output tensor, for bitwise comparison. */
 export function tensorBytes(t: ort.Tensor): Buffer {
   const data = t.data as Float32Array;
@@ -87,6 +101,7 @@ export function maxAbsDiff(t: ort.Tensor, expected: ArrayJson): number {
   const data = t.data as Float32Array;
   if (data.length !== expected.data.length || t.dims.join() !== expected.dims.join()) return Number.NaN;
   let max = 0;
-  for (let i = 0; i < data.length; i++) max = Math.max(max, Math.abs((data[i] as number) - Math.fround(expected.data[i] as number)));
+  for (let i = 0; i < data.length; i++)
+    max = Math.max(max, Math.abs((data[i] as number) - Math.fround(expected.data[i] as number)));
   return max;
 }
