@@ -64,6 +64,8 @@ describe("edgetune CLI", () => {
     writeFileSync(file, '{"label":"a","prediction":"a"}\n{"label":"a"}\n');
     const { code, stderr } = edgetune("eval", file);
     expect(code).not.toBe(0);
-    expect(stderr.trim()).toBe(`edgetune: ${file}:2: prediction: Invalid input: expected string, received undefined`);
+    expect(stderr.trim()).toBe(
+      `edgetune: ${file}:2: prediction: Invalid input: expected string, received undefined`,
+    );
   });
 });

@@ -12,7 +12,9 @@ export const commandNames = ["demo", "train", "compress", "eval", "serve", "runn
 
 export function buildProgram(): Command {
   const program = new Command("edgetune")
-    .description("Fine-tune small language models, compress them to compact ONNX, serve them at the edge, evaluate.")
+    .description(
+      "Fine-tune small language models, compress them to compact ONNX, serve them at the edge, evaluate.",
+    )
     .version(process.env.npm_package_version ?? "0.1.0");
   const commands = [
     demoCommand(),

@@ -68,7 +68,8 @@ export function createTextClassifier(options: TextClassifierOptions): TextClassi
         input_ids: new ort.Tensor("int64", ids, dims),
         attention_mask: new ort.Tensor("int64", mask, dims),
       };
-      if (wantsTokenTypes) feeds.token_type_ids = new ort.Tensor("int64", new BigInt64Array(ids.length), dims);
+      if (wantsTokenTypes)
+        feeds.token_type_ids = new ort.Tensor("int64", new BigInt64Array(ids.length), dims);
       const outputs = await session.run(feeds);
       const logits = outputs[outputName] as TypedTensor<"float32">;
       const classes = logits.dims[1] ?? 0;

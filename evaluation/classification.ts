@@ -91,6 +91,9 @@ export function majorityBaseline(gold: readonly string[]): { label: string; accu
   if (gold.length === 0) throw new RangeError("no examples to score");
   const counts = new Map<string, number>();
   for (const g of gold) counts.set(g, (counts.get(g) ?? 0) + 1);
-  const [label, count] = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] as [string, number];
+  const [label, count] = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] as [
+    string,
+    number,
+  ];
   return { label, accuracy: count / gold.length };
 }

@@ -36,7 +36,15 @@ function check(name: string, command: string, args: string[]): Counts {
 function vitestSuite(name: string, config: string): Counts {
   console.log(`\n── ${name}`);
   const out = join(reports, `${name}.json`);
-  const code = run("npx", ["vitest", "run", "--config", config, "--reporter=default", "--reporter=json", `--outputFile=${out}`]);
+  const code = run("npx", [
+    "vitest",
+    "run",
+    "--config",
+    config,
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile=${out}`,
+  ]);
   let counts: Counts;
   try {
     const report = JSON.parse(readFileSync(out, "utf8")) as {
@@ -71,7 +79,8 @@ function pytestSuite(name: string): Counts {
   let counts: Counts;
   try {
     const text = readFileSync(xml, "utf8");
-    const attr = (key: string) => Number(new RegExp(`<testsuite [^>]*\\b${key}="(\\d+)"`).exec(text)?.[1] ?? 0);
+    const attr = (key: string) =>
+      Number(new RegExp(`<testsuite [^>]*\\b${key}="(\\d+)"`).exec(text)?.[1] ?? 0);
     const failed = attr("failures") + attr("errors");
     const skipped = attr("skipped");
     counts = { passed: attr("tests") - failed - skipped, failed, skipped };

@@ -26,7 +26,12 @@ export function compressCommand(): Command {
       await mkdir(outDir, { recursive: true });
       const target = join(outDir, "model.onnx");
       await writeModelFile(model, target, { externalData: false });
-      const report = { recipe: options.recipe, source: resolve(input), output: target, summary: modelSummary(model) };
+      const report = {
+        recipe: options.recipe,
+        source: resolve(input),
+        output: target,
+        summary: modelSummary(model),
+      };
       await writeFile(join(outDir, "model.report.json"), `${JSON.stringify(report, null, 2)}\n`);
       process.stdout.write(`wrote ${target}\n`);
     });

@@ -5,7 +5,8 @@ import { startLocalWorker } from "../../functions/local.ts";
 
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("a port is 0–65535");
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError("a port is 0–65535");
   return port;
 }
 
@@ -16,7 +17,9 @@ export function serveCommand(): Command {
     .option("--state <dir>", "where local R2/D1/Queues state is kept", ".edgetune/state")
     .action(async (options: { port: number; state: string }) => {
       const worker = await startLocalWorker({ port: options.port, stateDir: resolve(options.state) });
-      process.stdout.write(`edgetune API listening on ${worker.url} (state in ${resolve(options.state)}); Ctrl-C stops it\n`);
+      process.stdout.write(
+        `edgetune API listening on ${worker.url} (state in ${resolve(options.state)}); Ctrl-C stops it\n`,
+      );
       await new Promise<void>((done) => {
         const stop = () => void worker.stop().then(done);
         process.once("SIGINT", stop);

@@ -1,0 +1,34 @@
+// `edgetune train`: run a training job on this machine.
+import { resolve } from "node:path";
+import { Command } from "commander";
+import { runTrainer } from "../../training-runner/index.ts";
+import { trainingProgress } from "../progress.ts";
+
+export function trainCommand(): Command {
+  return new Command("train")
+    .description("fine-tune a model on this machine from a job file (see training-runner/examples/)")
+    .argument("<job.json>", "the job: model, task, data, tokenizer, schedule")
+    .option("--out <dir>", "where the checkpoint and ONNX export go", ".edgetune/runs/latest")
+    .action(async (jobFile: string, options: { out: string }) => {
+      const progress = trainingProgress();
+      const abort = new AbortController();
+      const onSignal = () => abort.abort(new Error("interrupted"));
+      process.once("SIGINT", onSignal);
+      try {
+        const run = await runTrainer({
+          job: resolve(jobFile),
+          outDir: resolve(options.out),
+          onEvent: progress.onEvent,
+          signal: abort.signal,
+        });
+        const m = run.metrics;
+        process.stdout.write(
+          `validation accuracy ${(100 * m.eval_accuracy).toFixed(2)}% (majority baseline ${(100 * m.majority_baseline).toFixed(2)}%), ` +
+            `${m.steps} steps in ${m.train_seconds.toFixed(1)} s\ncheckpoint ${run.modelDir}\nONNX ${run.onnxPath}\n`,
+        );
+      } finally {
+        progress.stop();
+        process.off("SIGINT", onSignal);
+      }
+    });
+}
