@@ -1,0 +1,37 @@
+// training-runner: runs edgetune's Python trainer on a job and streams its events; prepares datasets.
+// Other components use only what this file exports.
+import { join } from "node:path";
+import { repoRoot } from "./python-env.ts";
+
+export type { SpamAssassinDataset, SpamAssassinOptions } from "./datasets/spam-assassin.ts";
+export {
+  spamAssassinExamples,
+  spamAssassinLabels,
+  writeSpamAssassinDataset,
+} from "./datasets/spam-assassin.ts";
+export type { LabeledText, SplitFractions, SplitPaths } from "./datasets/split.ts";
+export type {
+  CheckpointEvent,
+  DoneEvent,
+  DoneMetrics,
+  EvalEvent,
+  ExportEvent,
+  StartEvent,
+  StepEvent,
+  TrainerEvent,
+} from "./events.ts";
+export { parseEventLine, trainerEventSchema } from "./events.ts";
+export type { Job, JobInput } from "./job.ts";
+export { baseModels, jobJsonSchema, jobSchema, loadJobFile, parseJob, resolveJobPaths } from "./job.ts";
+export type { RunTrainerOptions, TrainerRun } from "./launch.ts";
+export { runTrainer, TrainerError } from "./launch.ts";
+export { pythonEnvironment, repoRoot } from "./python-env.ts";
+
+/** The example jobs shipped with the runner. */
+export const exampleJobs = {
+  /** A SpamAssassin spam/ham classifier (tiny BERT, ~1–2 min on a 2-core CPU); reads spamAssassinDir. */
+  tinyClassifier: join(repoRoot, "training-runner", "examples", "tiny-classifier.json"),
+} as const;
+
+/** Where the example jobs expect the SpamAssassin splits: fill it with writeSpamAssassinDataset(spamAssassinDir). */
+export const spamAssassinDir = join(repoRoot, ".edgetune", "datasets", "spam-assassin");
