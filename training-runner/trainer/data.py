@@ -20,27 +20,38 @@ class Example:
 def read_examples(path: Path, labels: tuple[str, ...]) -> list[Example]:
     label_ids = {label: i for i, label in enumerate(labels)}
     examples: list[Example] = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
             where = f"{path.name} line {number}"
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise JobError(f"{where}: not valid JSON ({error.msg})") from None
-            if not isinstance(record, dict):
-                raise JobError(f"{where}: expected an object with text and label")
-            text, label = record.get("text"), record.get("label")
-            if not isinstance(text, str) or not text.strip():
-                raise JobError(f'{where}: "text" must be a non-empty string')
-            if label not in label_ids:
-                known = list(labels)
-                raise JobError(f'{where}: "label" {json.dumps(label)} is not one of the task labels {known}')
-            examples.append(Example(text=text, label=label_ids[label]))
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise JobError(f"{where}: not valid UTF-8") from None
+            example = _parse_line(line, where, labels, label_ids)
+            if example is not None:
+                examples.append(example)
     if not examples:
         raise JobError(f"{path.name}: no examples")
     return examples
+
+
+def _parse_line(
+    line: str, where: str, labels: tuple[str, ...], label_ids: dict[str, int]
+) -> Example | None:
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise JobError(f"{where}: not valid JSON ({error.msg})") from None
+    if not isinstance(record, dict):
+        raise JobError(f"{where}: expected an object with text and label")
+    text, label = record.get("text"), record.get("label")
+    if not isinstance(text, str) or not text.strip():
+        raise JobError(f'{where}: "text" must be a non-empty string')
+    if not isinstance(label, str) or label not in label_ids:
+        raise JobError(f'{where}: "label" {json.dumps(label)} is not one of the task labels {list(labels)}')
+    return Example(text=text, label=label_ids[label])
 
 
 def split_validation(

@@ -22,9 +22,9 @@ class Events:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
-    def emit(self, type: str, **fields: Any) -> None:
+    def emit(self, event_type: str, **fields: Any) -> None:
         for name, value in fields.items():
             if isinstance(value, float) and not math.isfinite(value):
-                raise ValueError(f"event {type}: {name} is {value}")
-        self._stream.write(json.dumps({"type": type, **fields}, allow_nan=False) + "\n")
+                raise ValueError(f"event {event_type}: {name} is {value}")
+        self._stream.write(json.dumps({"type": event_type, **fields}, allow_nan=False) + "\n")
         self._stream.flush()

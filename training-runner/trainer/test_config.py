@@ -11,7 +11,9 @@ from .config import (
     SCHEMA_PATH,
     DataConfig,
     JobConfig,
+    ModelConfig,
     ScheduleConfig,
+    TaskConfig,
     TokenizerConfig,
     load_job,
     parse_job,
@@ -34,7 +36,10 @@ def test_a_minimal_job_gets_every_default(train_file: Path) -> None:
     }
     job = parse_job(raw, base_dir=Path("/"))
     assert job == JobConfig(
-        model=job.model, task=job.task, data=DataConfig(train=train_file), device="auto"
+        model=ModelConfig(base="tiny-bert"),
+        task=TaskConfig(labels=("ham", "spam")),
+        data=DataConfig(train=train_file),
+        device="auto",
     )
     assert job.schedule == ScheduleConfig() and job.tokenizer == TokenizerConfig()
     assert job.task.labels == ("ham", "spam") and job.task.type == "sequence-classification"

@@ -39,6 +39,10 @@ def test_reads_text_and_label_ids_skipping_blank_lines(tmp_path: Path) -> None:
             "d.jsonl line 3: \"label\" \"maybe\" is not one of the task labels ['ham', 'spam']",
         ),
         ('{"text": "x"}', "d.jsonl line 3: \"label\" null is not one of the task labels ['ham', 'spam']"),
+        (
+            '{"text": "x", "label": ["ham"]}',
+            "d.jsonl line 3: \"label\" [\"ham\"] is not one of the task labels ['ham', 'spam']",
+        ),
     ],
 )
 def test_a_bad_line_is_named_by_number(tmp_path: Path, bad_line: str, message: str) -> None:
@@ -47,6 +51,13 @@ def test_a_bad_line_is_named_by_number(tmp_path: Path, bad_line: str, message: s
     with pytest.raises(JobError) as caught:
         read_examples(path, LABELS)
     assert str(caught.value) == message
+
+
+def test_bytes_that_are_not_utf8_are_named_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b'{"text": "fine", "label": "ham"}\n{"text": "caf\xe9", "label": "ham"}\n')
+    with pytest.raises(JobError, match="d.jsonl line 2: not valid UTF-8"):
+        read_examples(path, LABELS)
 
 
 def test_an_empty_dataset_is_an_error(tmp_path: Path) -> None:

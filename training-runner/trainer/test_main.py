@@ -55,3 +55,25 @@ def test_bad_arguments_get_one_line(tmp_path: Path) -> None:
         "trainer: the following arguments are required: --out "
         "(usage: python -m trainer --job job.json --out DIR)"
     ]
+
+
+def test_only_events_reach_stdout_even_from_native_code() -> None:
+    import subprocess
+    import sys
+
+    from .conftest import RUNNER_DIR
+
+    script = (
+        "import os\n"
+        "from trainer.__main__ import _claim_stdout\n"
+        "events = _claim_stdout()\n"
+        "os.write(1, b'native print\\n')\n"
+        "print('python print')\n"
+        "events.write('{\"type\": \"done\"}\\n')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={"PYTHONPATH": str(RUNNER_DIR)}
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == '{"type": "done"}\n'
+    assert done.stderr.splitlines() == ["native print", "python print"]

@@ -5,6 +5,7 @@ is a pure function of the job (same seed, same numbers)."""
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -82,7 +83,7 @@ def train(
         optimizer.zero_grad(set_to_none=True)
 
         loss_value = loss.item()
-        if not (torch.isfinite(loss.detach()) and torch.isfinite(torch.tensor(grad_norm))):
+        if not (math.isfinite(loss_value) and math.isfinite(grad_norm)):
             raise TrainerError(f"training diverged at step {step}: loss {loss_value}, grad norm {grad_norm}")
         window_losses.append(loss_value)
         window_tokens += int(attention_mask.sum())
