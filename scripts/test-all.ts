@@ -101,6 +101,9 @@ function suiteResult(name: string, counts: Counts): Counts {
   return counts;
 }
 
+// the Worker imports onnxruntime-web's wasm from inside the project (see scripts/vendor-ort-wasm.mjs)
+if (run(process.execPath, ["scripts/vendor-ort-wasm.mjs"]) !== 0) process.exit(1);
+
 const env = run("bash", ["scripts/python-env.sh"]);
 if (env !== 0) {
   console.error("test: could not set up the Python environment (scripts/python-env.sh)");
