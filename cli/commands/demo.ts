@@ -34,7 +34,7 @@ export function demoCommand(): Command {
             .map(([s, t]) => `${s} ${t.toFixed(1)} s`)
             .join(", ")}\n`,
         );
-        process.stdout.write(`report: ${paths.markdown}\n`);
+        process.stdout.write(`report: ${paths.html} (also ${paths.markdown}, ${paths.json})\n`);
       } finally {
         progress.stop();
       }

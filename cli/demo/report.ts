@@ -3,6 +3,7 @@
 // half a report.
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { htmlReport } from "./html-report.ts";
 
 export interface VariantRow {
   variant: string;
@@ -29,6 +30,7 @@ export interface DemoReport {
     validationAccuracy: number;
     onnxMaxAbsDiff: number;
     losses: { step: number; loss: number }[];
+    validation: { step: number; loss: number; accuracy: number }[];
   };
   baseline: { label: string; accuracy: number };
   worker: { url: string; version: string };
@@ -109,10 +111,15 @@ function writeAtomically(path: string, text: string): void {
   renameSync(temporary, path);
 }
 
-export function writeReport(dir: string, report: DemoReport): { markdown: string; json: string } {
+export function writeReport(
+  dir: string,
+  report: DemoReport,
+): { markdown: string; json: string; html: string } {
   const markdown = join(dir, "report.md");
   const json = join(dir, "report.json");
+  const html = join(dir, "report.html");
   writeAtomically(json, `${JSON.stringify(report, null, 2)}\n`);
   writeAtomically(markdown, markdownReport(report));
-  return { markdown, json };
+  writeAtomically(html, htmlReport(report));
+  return { markdown, json, html };
 }

@@ -36,6 +36,7 @@ interface SavedRun {
   jobHash: string;
   metrics: DoneMetrics;
   losses: { step: number; loss: number }[];
+  validation: { step: number; loss: number; accuracy: number }[];
 }
 
 const exampleJob = join(repoRoot, "training-runner", "examples", "tiny-classifier.json");
@@ -85,20 +86,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       const previous = JSON.parse(readFileSync(savedPath, "utf8")) as SavedRun;
       if (previous.jobHash === jobHash) {
         log("  reusing the model trained by an earlier run (--fresh trains again)");
-        return { ...previous, reused: true };
+        return { ...previous, validation: previous.validation ?? [], reused: true };
       }
     }
     rmSync(runDir, { recursive: true, force: true });
     const losses: { step: number; loss: number }[] = [];
+    const validation: { step: number; loss: number; accuracy: number }[] = [];
     const run = await runTrainer({
       job,
       outDir: runDir,
       onEvent: (event) => {
         if (event.type === "step") losses.push({ step: event.step, loss: event.loss });
+        if (event.type === "eval")
+          validation.push({ step: event.step, loss: event.loss, accuracy: event.accuracy });
         options.onTrainerEvent?.(event);
       },
     });
-    const record: SavedRun = { jobHash, metrics: run.metrics, losses };
+    const record: SavedRun = { jobHash, metrics: run.metrics, losses, validation };
     writeFileSync(savedPath, `${JSON.stringify(record, null, 2)}\n`);
     return { ...record, reused: false };
   });
@@ -165,6 +169,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       validationAccuracy: saved.metrics.eval_accuracy,
       onnxMaxAbsDiff: saved.metrics.onnx_max_abs_diff,
       losses: saved.losses,
+      validation: saved.validation,
     },
     baseline: majorityBaseline(testLabels),
     worker,

@@ -49,6 +49,14 @@ describe("the demo, scaled down", () => {
     const row = tableRows(report)[1] as string[];
     expect(markdown).toContain(`| ${row.join(" | ")} |`);
     expect(formatTable(tableRows(report))).toContain(row[5] as string);
+    // the HTML page plots the training and validation loss curves and each variant's size/accuracy point
+    const html = readFileSync(paths.html, "utf8");
+    expect(html).toContain("Loss over training");
+    expect(report.training.validation.length).toBeGreaterThanOrEqual(1);
+    expect((html.match(/<path d="M/g) ?? []).length).toBe(report.training.validation.length > 1 ? 2 : 1);
+    expect((html.match(/<circle /g) ?? []).length).toBe(
+      report.training.losses.length + report.training.validation.length + report.variants.length,
+    );
   });
 
   it("a second run reuses the trained model", { timeout: 300_000 }, async () => {
