@@ -1,3 +1,5 @@
-// client/ — the on-device SDK. Today: running a published classifier with any onnxruntime build.
+// client/ — the on-device SDK: verified, resumable model downloads and running a classifier with any
+// onnxruntime build (web in the browser, node, or the Worker's wasm build).
 export type { OrtModule, Prediction, TextClassifier, TextClassifierOptions } from "./text-classifier.ts";
 export { createTextClassifier } from "./text-classifier.ts";
+export { DownloadError, downloadVerified, sha256Hex, type VerifiedDownloadOptions } from "./verified-download.ts";
