@@ -1,0 +1,91 @@
+// The rewrite loop every weight-quantizing pass shares: find MatMul/Gemm weight sites, let the
+// pass replace each site's node by new nodes (and new initializers), keep everything else in
+// order, quantize a weight shared by several nodes once, then drop the float weights (and the
+// Identity/Constant chains in front of them) that nothing reads any more.
+import { type GraphIndex, indexGraph, NameScope, removeUnused } from "../graph/graph.ts";
+import { makeTensor } from "../graph/tensors.ts";
+import { OnnxIoError } from "../onnx-io/errors.ts";
+import type { GraphProto, ModelProto, NodeProto, TensorProto } from "../onnx-io/onnx-types.ts";
+import type { PassReport } from "../passes/pass.ts";
+import { findWeightSites, type WeightSite } from "./sites.ts";
+
+export interface RewriteContext {
+  names: NameScope;
+  index: GraphIndex;
+  /** Adds an initializer; returns its name. */
+  addInitializer(tensor: TensorProto): string;
+  /** Nodes emitted once per key (e.g. one DynamicQuantizeLinear per activation), placed before first use. */
+  once(key: string, make: () => NodeProto[]): void;
+  /** Memo per key (e.g. one quantized copy per shared weight). */
+  memo<T>(key: string, make: () => T): T;
+}
+
+export interface SiteRewrite {
+  nodes: NodeProto[];
+}
+
+export function rewriteWeightSites(
+  model: ModelProto,
+  options: { exclude: string[]; minElements: number },
+  rewrite: (site: WeightSite, ctx: RewriteContext) => SiteRewrite,
+): { model: ModelProto; report: PassReport } {
+  const graph = model.graph;
+  if (!graph) throw new OnnxIoError("missing-graph", "model has no graph");
+  const index = indexGraph(graph);
+  const { sites, skipped } = findWeightSites(graph, index, options);
+  const bySite = new Map(sites.map((s) => [s.node, s]));
+  const names = new NameScope(graph);
+  const added: TensorProto[] = [];
+  const memos = new Map<string, unknown>();
+  const emitted = new Set<string>();
+  const nodes: NodeProto[] = [];
+  const ctx: RewriteContext = {
+    names,
+    index,
+    addInitializer(tensor) {
+      added.push(tensor);
+      return tensor.name ?? "";
+    },
+    once(key, make) {
+      if (emitted.has(key)) return;
+      emitted.add(key);
+      nodes.push(...make());
+    },
+    memo<T>(key: string, make: () => T): T {
+      if (!memos.has(key)) memos.set(key, make());
+      return memos.get(key) as T;
+    },
+  };
+  let floatBytes = 0;
+  const quantizedWeights = new Set<string>();
+  for (const node of graph.node) {
+    const site = bySite.get(node);
+    if (!site) {
+      nodes.push(node);
+      continue;
+    }
+    if (!quantizedWeights.has(site.weightName)) floatBytes += site.k * site.n * 4;
+    quantizedWeights.add(site.weightName);
+    nodes.push(...rewrite(site, ctx).nodes);
+  }
+  const before: GraphProto = { ...graph, node: nodes, initializer: [...graph.initializer, ...added] };
+  const after = removeUnused(before);
+  const addedBytes = added.reduce((n, t) => n + (t.rawData?.length ?? 0), 0);
+  return {
+    model: { ...model, graph: after },
+    report: {
+      nodesQuantized: sites.length,
+      weightsQuantized: quantizedWeights.size,
+      nodesSkipped: skipped.length,
+      skipped: skipped.map((s) => `${s.node}: ${s.reason}`),
+      floatWeightBytes: floatBytes,
+      quantizedBytes: addedBytes,
+      initializersRemoved: graph.initializer.length + added.length - after.initializer.length,
+    },
+  };
+}
+
+/** A scalar or 1-D float32 initializer. */
+export function floatInitializer(name: string, values: Float32Array, dims: number[]): TensorProto {
+  return makeTensor(name, 1, dims, values);
+}

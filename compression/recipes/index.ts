@@ -1,0 +1,13 @@
+// Recipes: the zod-validated list of steps a compression job runs, and the named presets.
+export { isPresetName, type PresetName, preset, presetNames } from "./presets.ts";
+export {
+  parseRecipe,
+  type Recipe,
+  RecipeError,
+  type RecipeInput,
+  type RecipeResult,
+  type RecipeStep,
+  recipeSchema,
+  runRecipe,
+  type StepReport,
+} from "./recipe.ts";
