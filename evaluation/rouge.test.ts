@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { loadFixtures, mismatches } from "./fixtures/reference.ts";
+import { rouge, rougeScore, rougeTokenize } from "./rouge.ts";
+
+const fx = loadFixtures();
+const TYPES = ["rouge1", "rouge2", "rougeL", "rougeLsum"] as const;
+
+describe("ROUGE matches rouge-score", () => {
+  for (const run of fx.rouge) {
+    it(`rouge1/2/L/Lsum precision, recall and F on every case (best of several references), stemmer ${run.useStemmer}`, () => {
+      const bad: string[] = [];
+      fx.cases.forEach((c, i) => {
+        const got = rougeScore(c.hypothesis, c.references, { useStemmer: run.useStemmer });
+        for (const t of TYPES) {
+          const g = got[t];
+          const w = run.scores[i]?.[t] ?? [];
+          bad.push(
+            ...mismatches(
+              `case ${i} ${t}`,
+              [g?.precision ?? -1, g?.recall ?? -1, g?.fmeasure ?? -1],
+              w,
+              1e-9,
+            ),
+          );
+        }
+      });
+      expect(bad.slice(0, 10)).toEqual([]);
+    });
+  }
+
+  it("the stemmer changes scores on the fixture (so both runs test something different)", () => {
+    const [plain, stemmed] = fx.rouge;
+    const differ = plain?.scores.filter((s, i) => s.rouge1[2] !== stemmed?.scores[i]?.rouge1[2]).length ?? 0;
+    expect(differ).toBeGreaterThan(20);
+  });
+
+  it("tokenizes as rouge-score: lowercase ASCII alphanumerics only, stems only words over 3 letters", () => {
+    expect(rougeTokenize("The Café's 3.14 running-dogs!")).toEqual([
+      "the",
+      "caf",
+      "s",
+      "3",
+      "14",
+      "running",
+      "dogs",
+    ]);
+    expect(rougeTokenize("The runs running dogs", true)).toEqual(["the", "run", "run", "dog"]);
+  });
+
+  it("split_summaries splits sentences for rougeLsum with the given splitter", () => {
+    const one = rougeScore("A b. C d.", "A b. C d.", { rougeTypes: ["rougeLsum"] }).rougeLsum;
+    const split = rougeScore("C d. A b.", "A b. C d.", {
+      rougeTypes: ["rougeLsum"],
+      splitSummaries: true,
+    }).rougeLsum;
+    const unsplit = rougeScore("C d. A b.", "A b. C d.", { rougeTypes: ["rougeLsum"] }).rougeLsum;
+    expect(one?.fmeasure).toBe(1);
+    expect(split?.fmeasure).toBe(1); // sentence order does not matter once split
+    expect(unsplit?.fmeasure).toBe(0.5);
+  });
+
+  it("corpus mean and clear errors", () => {
+    const r = rouge(["a b", "c d"], [["a b"], ["x y"]], { rougeTypes: ["rouge1"] });
+    expect(r.rouge1?.fmeasure).toBe(0.5);
+    expect(() => rouge(["a"], [])).toThrow(/1 predictions but 0 reference lists/);
+    expect(() => rougeScore("a", "a", { rougeTypes: ["rougeX"] })).toThrow();
+  });
+});
