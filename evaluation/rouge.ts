@@ -232,7 +232,8 @@ export function rouge(
   const sums: Record<string, RougeScore> = {};
   predictions.forEach((p, i) => {
     for (const [type, s] of Object.entries(rougeScore(p, references[i] as string[], options))) {
-      const acc = (sums[type] ??= { precision: 0, recall: 0, fmeasure: 0 });
+      sums[type] ??= { precision: 0, recall: 0, fmeasure: 0 };
+      const acc = sums[type];
       acc.precision += s.precision;
       acc.recall += s.recall;
       acc.fmeasure += s.fmeasure;
