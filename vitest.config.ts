@@ -10,6 +10,7 @@ export default defineConfig({
       "evaluation/**/*.test.ts",
       "client/**/*.test.ts",
       "test/node/**/*.test.ts",
+      "test/browser/**/*.test.ts",
     ],
     testTimeout: 120_000,
     hookTimeout: 120_000,

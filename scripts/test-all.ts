@@ -104,6 +104,8 @@ function suiteResult(name: string, counts: Counts): Counts {
 // the Worker imports onnxruntime-web's wasm from inside the project (see scripts/vendor-ort-wasm.mjs)
 if (run(process.execPath, ["scripts/vendor-ort-wasm.mjs"]) !== 0) process.exit(1);
 
+if (run("bash", ["scripts/ensure-chromium.sh"]) !== 0) process.exit(1);
+
 const env = run("bash", ["scripts/python-env.sh"]);
 if (env !== 0) {
   console.error("test: could not set up the Python environment (scripts/python-env.sh)");
@@ -114,6 +116,7 @@ const results = [
   check("lint", "npx", ["biome", "check", "."]),
   check("typecheck", "npx", ["tsc", "-p", "tsconfig.json"]),
   check("typecheck-worker", "npx", ["tsc", "-p", "functions/tsconfig.json"]),
+  check("typecheck-browser", "npx", ["tsc", "-p", "test/browser/page/tsconfig.json"]),
   vitestSuite("node", "vitest.config.ts"),
   vitestSuite("workers", "vitest.workers.config.ts"),
   pytestSuite("trainer"),
