@@ -1,0 +1,15 @@
+// Verification and reports (Node only: onnxruntime-node and node:zlib).
+export {
+  createSession,
+  type Feeds,
+  type LabelledExample,
+  measureSize,
+  type OutputComparison,
+  reportMarkdown,
+  type SizeReport,
+  sampleFeeds,
+  type VariantReport,
+  type VerifyOptions,
+  verifyOptionsSchema,
+  verifyVariant,
+} from "./verify.ts";
