@@ -125,7 +125,9 @@ export class GraphEditor {
   constructor(private readonly model: ModelProto) {
     const g = model.graph;
     if (!g) throw new PruneError("no-graph", "the model has no graph");
-    this.nodes = [...g.node];
+    // the editor owns shallow copies of the nodes, so it can edit them in place and node references
+    // handed out (LinearWeight.node, blocks) stay valid across edits
+    this.nodes = g.node.map((n) => ({ ...n, input: [...n.input] }));
     for (const t of g.initializer) this.initializers.set(t.name ?? "", t);
     for (const t of g.initializer) this.usedNames.add(t.name ?? "");
     this.reindex();
@@ -200,15 +202,9 @@ export class GraphEditor {
       this.initializers.set(source.name, named);
       return;
     }
-    this.nodes = this.nodes.map((n) =>
-      n.opType === "Constant" && n.output[0] === source.output
-        ? {
-            ...n,
-            attribute: [{ ...emptyAttribute(), name: "value", type: 4, t: { ...tensor, name: undefined } }],
-          }
-        : n,
-    );
-    this.reindex();
+    const node = this.producers.get(source.output);
+    if (node?.opType === "Constant")
+      node.attribute = [{ ...emptyAttribute(), name: "value", type: 4, t: { ...tensor, name: undefined } }];
   }
 
   /** A fresh value name, unused in the graph. */
@@ -229,11 +225,9 @@ export class GraphEditor {
   }
 
   /** Points input `index` of `node` at `value` (nodes are matched by identity). */
-  setNodeInput(node: NodeProto, index: number, value: string): NodeProto {
-    const updated = { ...node, input: node.input.map((v, i) => (i === index ? value : v)) };
-    this.nodes = this.nodes.map((n) => (n === node ? updated : n));
+  setNodeInput(node: NodeProto, index: number, value: string): void {
+    node.input[index] = value;
     this.reindex();
-    return updated;
   }
 
   /** Shape annotations for these values are dropped: their shapes changed, onnxruntime re-infers them. */
@@ -253,13 +247,22 @@ export class GraphEditor {
     }
     for (const t of this.newInitializers)
       if (!seen.has(t.name ?? "")) initializer.push(this.initializers.get(t.name ?? "") ?? t);
-    const used = new Set(this.nodes.flatMap((n) => n.input));
-    for (const o of g.output) used.add(o.name ?? "");
+    // drop nodes nothing reads any more (e.g. an Identity whose weight was replaced by a pruned copy)
+    const outputs = new Set(g.output.map((o) => o.name ?? ""));
+    let nodes = this.nodes;
+    for (;;) {
+      const read = new Set(nodes.flatMap((n) => n.input));
+      const live = nodes.filter((n) => n.output.some((o) => o && (read.has(o) || outputs.has(o))));
+      if (live.length === nodes.length) break;
+      nodes = live;
+    }
+    const used = new Set(nodes.flatMap((n) => n.input));
+    for (const o of outputs) used.add(o);
     return {
       ...this.model,
       graph: {
         ...g,
-        node: this.nodes,
+        node: nodes,
         // initializers nothing reads any more (replaced by clones) are dropped
         initializer: initializer.filter((t) => used.has(t.name ?? "")),
         valueInfo: g.valueInfo.filter((v) => !this.droppedValueInfo.has(v.name ?? "")),
