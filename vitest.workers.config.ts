@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig, type Plugin } from "vitest/config";
+import { SIGNING_KEY, TEST_MAX_UPLOAD_BYTES, TOKENS } from "./test/workers/tokens.ts";
 
 // Tests inside workerd cannot read files, so an imported .onnx fixture becomes a module holding
 // its bytes (base64 in the module source, decoded to an ArrayBuffer).
@@ -14,14 +16,43 @@ const onnxFixturesAsBytes: Plugin = {
   },
 };
 
-// Worker suites run inside workerd (Miniflare), configured from wrangler.toml.
-export default defineConfig({
-  plugins: [
-    onnxFixturesAsBytes,
-    cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { cf: false } }),
-  ],
-  test: {
-    include: ["functions/**/*.test.ts", "test/workers/**/*.test.ts"],
-    testTimeout: 60_000,
-  },
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+// Worker suites run inside workerd (Miniflare), configured from wrangler.toml, plus the secrets a
+// deployment sets (token hashes, signing key), the registry migrations and a small ONNX fixture.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./functions/migrations");
+  return {
+    plugins: [
+      onnxFixturesAsBytes,
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          cf: false,
+          bindings: {
+            EDGETUNE_TOKENS: JSON.stringify({
+              [sha256(TOKENS.read)]: ["read"],
+              [sha256(TOKENS.write)]: ["write"],
+              [sha256(TOKENS.admin)]: ["admin"],
+            }),
+            EDGETUNE_SIGNING_KEY: SIGNING_KEY,
+            EDGETUNE_MAX_UPLOAD_BYTES: String(TEST_MAX_UPLOAD_BYTES),
+            TEST_MIGRATIONS: migrations,
+            TEST_ONNX_B64: readFileSync("./compression/fixtures/int4-matmul/model.onnx").toString("base64"),
+            TEST_BERT_ONNX_B64: readFileSync("./compression/fixtures/bert-dynamo/model.onnx").toString(
+              "base64",
+            ),
+            TEST_BERT_DATA_B64: readFileSync("./compression/fixtures/bert-dynamo/model.onnx.data").toString(
+              "base64",
+            ),
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ["functions/**/*.test.ts", "test/workers/**/*.test.ts"],
+      setupFiles: ["./test/workers/setup.ts"],
+      testTimeout: 60_000,
+    },
+  };
 });

@@ -1,10 +1,19 @@
-/** The Worker's bindings, as configured in wrangler.toml. */
+/** The Worker's bindings, as configured in wrangler.toml (vars and bindings) and as secrets. */
 export interface Env {
   /** Release version reported by `GET /v1/health`. */
   EDGETUNE_VERSION: string;
-  /** Content-addressed model artifacts (staging and published files). */
+  /** Largest file one upload may carry, in bytes (a decimal string; wrangler.toml sets it). */
+  EDGETUNE_MAX_UPLOAD_BYTES: string;
+  /**
+   * Secret: the API tokens, as JSON `{ "<sha256 hex of token>": ["read" | "write" | "admin", ...] }`.
+   * Only hashes are configured, so the secret never holds a usable token. Unset: no token is valid.
+   */
+  EDGETUNE_TOKENS?: string;
+  /** Secret: the HMAC key for signed download URLs of private models. Unset: signing is unavailable. */
+  EDGETUNE_SIGNING_KEY?: string;
+  /** Content-addressed model artifacts (blobs/sha256/<hex>, uploads in flight under uploads/). */
   ARTIFACTS: R2Bucket;
-  /** Model registry: models, versions, manifests, jobs. */
+  /** Model registry: models, staged files, versions, files, variants (functions/migrations). */
   REGISTRY: D1Database;
 }
 
