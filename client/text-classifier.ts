@@ -27,6 +27,9 @@ export interface Prediction {
 
 export interface TextClassifier {
   classify(texts: readonly string[]): Promise<Prediction[]>;
+  /** Tokens each text becomes, special tokens included, before any truncation. */
+  tokenCount(text: string): number;
+  readonly maxLength: number;
 }
 
 function softmax(logits: ArrayLike<number>): number[] {
@@ -51,6 +54,8 @@ export function createTextClassifier(options: TextClassifierOptions): TextClassi
   const outputName = session.outputNames.includes("logits") ? "logits" : (session.outputNames[0] as string);
 
   return {
+    maxLength,
+    tokenCount: (text) => tokenizer.encode(text).ids.length,
     async classify(texts) {
       if (texts.length === 0) return [];
       const encoded = texts.map((t) => truncate(tokenizer.encode(t).ids, maxLength));
