@@ -2,4 +2,9 @@
 // onnxruntime build (web in the browser, node, or the Worker's wasm build).
 export type { OrtModule, Prediction, TextClassifier, TextClassifierOptions } from "./text-classifier.ts";
 export { createTextClassifier } from "./text-classifier.ts";
-export { DownloadError, downloadVerified, sha256Hex, type VerifiedDownloadOptions } from "./verified-download.ts";
+export {
+  DownloadError,
+  downloadVerified,
+  sha256Hex,
+  type VerifiedDownloadOptions,
+} from "./verified-download.ts";
