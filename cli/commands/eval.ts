@@ -1,60 +1,154 @@
-// `edgetune eval`: score a JSONL file of {label, prediction} lines.
+// `edgetune eval`: score a JSONL file. Classification lines are {label, prediction}; generation
+// lines are {prediction, references: string[]} and get sacreBLEU BLEU/chrF, rouge-score ROUGE and
+// NLTK METEOR (WordNet 3.0), the numbers those tools would print for the same file.
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
 import { z } from "zod";
-import { classificationReport } from "../../evaluation/index.ts";
+import { chrf, classificationReport, bleu as corpusBleu, meteor, rouge } from "../../evaluation/index.ts";
+import { wordNet30 } from "../../evaluation/wordnet-node.ts";
 import { CliError } from "../errors.ts";
 
 const scoredLine = z.object({ label: z.string(), prediction: z.string() });
+const generatedLine = z.object({
+  prediction: z.string(),
+  references: z.array(z.string()).min(1, "at least one reference"),
+});
 
-export async function readScoredJsonl(path: string): Promise<{ gold: string[]; predicted: string[] }> {
+type Parsed =
+  | { kind: "classification"; gold: string[]; predicted: string[] }
+  | { kind: "generation"; predictions: string[]; references: string[][] };
+
+async function readJsonl(path: string): Promise<{ value: unknown; line: number }[]> {
   const text = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
     throw new CliError(`cannot read ${path}: ${e.code ?? e.message}`);
   });
-  const gold: string[] = [];
-  const predicted: string[] = [];
+  const rows: { value: unknown; line: number }[] = [];
   text.split("\n").forEach((line, index) => {
     if (line.trim() === "") return;
-    let value: unknown;
     try {
-      value = JSON.parse(line);
+      rows.push({ value: JSON.parse(line), line: index + 1 });
     } catch {
       throw new CliError(`${path}:${index + 1}: not valid JSON`);
     }
-    const parsed = scoredLine.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new CliError(`${path}:${index + 1}: ${issue?.path.join(".") || "line"}: ${issue?.message}`);
-    }
-    gold.push(parsed.data.label);
-    predicted.push(parsed.data.prediction);
   });
-  if (gold.length === 0) throw new CliError(`${path}: no examples`);
-  return { gold, predicted };
+  if (rows.length === 0) throw new CliError(`${path}: no examples`);
+  return rows;
+}
+
+function parseRow<T>(schema: z.ZodType<T>, path: string, row: { value: unknown; line: number }): T {
+  const parsed = schema.safeParse(row.value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliError(`${path}:${row.line}: ${issue?.path.join(".") || "line"}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Reads an eval file; its first line decides the kind (a `references` field means generation). */
+export async function readEvalJsonl(path: string): Promise<Parsed> {
+  const rows = await readJsonl(path);
+  const first = rows[0]?.value;
+  if (typeof first === "object" && first !== null && "references" in first) {
+    const lines = rows.map((r) => parseRow(generatedLine, path, r));
+    return {
+      kind: "generation",
+      predictions: lines.map((l) => l.prediction),
+      references: lines.map((l) => l.references),
+    };
+  }
+  const lines = rows.map((r) => parseRow(scoredLine, path, r));
+  return {
+    kind: "classification",
+    gold: lines.map((l) => l.label),
+    predicted: lines.map((l) => l.prediction),
+  };
+}
+
+/** Kept for callers of the classification-only reader. */
+export async function readScoredJsonl(path: string): Promise<{ gold: string[]; predicted: string[] }> {
+  const parsed = await readEvalJsonl(path);
+  if (parsed.kind !== "classification") throw new CliError(`${path}: expected {label, prediction} lines`);
+  return { gold: parsed.gold, predicted: parsed.predicted };
+}
+
+export interface GenerationReport {
+  count: number;
+  bleu: { score: number; signature: string; formatted: string };
+  chrf: { score: number; signature: string };
+  chrfPlusPlus: { score: number; signature: string };
+  rouge: Record<string, { precision: number; recall: number; fmeasure: number }>;
+  meteor: number;
+}
+
+export function scoreGeneration(
+  predictions: string[],
+  references: string[][],
+  withMeteor = true,
+): GenerationReport {
+  const b = corpusBleu(predictions, references);
+  const c = chrf(predictions, references);
+  const cpp = chrf(predictions, references, { wordOrder: 2 });
+  return {
+    count: predictions.length,
+    bleu: { score: b.score, signature: b.signature, formatted: b.formatted },
+    chrf: { score: c.score, signature: c.signature },
+    chrfPlusPlus: { score: cpp.score, signature: cpp.signature },
+    rouge: rouge(predictions, references),
+    meteor: withMeteor ? meteor(predictions, references, { wordnet: wordNet30() }) : Number.NaN,
+  };
+}
+
+function printClassification(gold: string[], predicted: string[], json: boolean): void {
+  const report = classificationReport(gold, predicted);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  process.stdout.write(
+    `${report.count} examples  accuracy ${pct(report.accuracy)}  macro-F1 ${pct(report.macro.f1)}\n` +
+      report.labels
+        .map((l) => {
+          const s = report.perClass[l];
+          return `  ${l}: precision ${pct(s?.precision ?? 0)} recall ${pct(s?.recall ?? 0)} F1 ${pct(s?.f1 ?? 0)} (n=${s?.support})`;
+        })
+        .join("\n") +
+      "\n",
+  );
+}
+
+function printGeneration(r: GenerationReport, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return;
+  }
+  const f = (x: number | undefined) => (100 * (x ?? 0)).toFixed(2);
+  process.stdout.write(
+    `${r.count} examples\n` +
+      `  ${r.bleu.formatted}\n` +
+      `  chrF2 = ${r.chrf.score.toFixed(2)}  chrF2++ = ${r.chrfPlusPlus.score.toFixed(2)}  (${r.chrf.signature})\n` +
+      `  ROUGE F: rouge1 ${f(r.rouge.rouge1?.fmeasure)}  rouge2 ${f(r.rouge.rouge2?.fmeasure)}  rougeL ${f(r.rouge.rougeL?.fmeasure)}  rougeLsum ${f(r.rouge.rougeLsum?.fmeasure)}\n` +
+      (Number.isNaN(r.meteor) ? "" : `  METEOR ${f(r.meteor)} (NLTK, WordNet 3.0)\n`),
+  );
 }
 
 export function evalCommand(): Command {
   return new Command("eval")
-    .description("score predictions: a JSONL file with one {label, prediction} object per line")
-    .argument("<file.jsonl>", "examples with gold label and predicted label")
+    .description(
+      "score predictions in a JSONL file: {label, prediction} lines (classification: accuracy, F1) " +
+        "or {prediction, references} lines (generation: BLEU, chrF, ROUGE, METEOR)",
+    )
+    .argument("<file.jsonl>", "one example per line")
     .option("--json", "print the full report as JSON")
-    .action(async (file: string, options: { json?: boolean }) => {
-      const { gold, predicted } = await readScoredJsonl(file);
-      const report = classificationReport(gold, predicted);
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        return;
-      }
-      const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-      process.stdout.write(
-        `${report.count} examples  accuracy ${pct(report.accuracy)}  macro-F1 ${pct(report.macro.f1)}\n` +
-          report.labels
-            .map((l) => {
-              const s = report.perClass[l];
-              return `  ${l}: precision ${pct(s?.precision ?? 0)} recall ${pct(s?.recall ?? 0)} F1 ${pct(s?.f1 ?? 0)} (n=${s?.support})`;
-            })
-            .join("\n") +
-          "\n",
-      );
+    .option("--no-meteor", "skip METEOR (saves loading WordNet)")
+    .action(async (file: string, options: { json?: boolean; meteor?: boolean }) => {
+      const parsed = await readEvalJsonl(file);
+      if (parsed.kind === "classification")
+        printClassification(parsed.gold, parsed.predicted, options.json === true);
+      else
+        printGeneration(
+          scoreGeneration(parsed.predictions, parsed.references, options.meteor !== false),
+          options.json === true,
+        );
     });
 }
