@@ -235,6 +235,11 @@ export class GraphEditor {
     for (const n of names) this.droppedValueInfo.add(n);
   }
 
+  /** Drops every intermediate shape annotation (head counts show up in many of them). */
+  clearValueInfo(): void {
+    for (const v of this.graph.valueInfo) this.droppedValueInfo.add(v.name ?? "");
+  }
+
   finish(): ModelProto {
     const g = this.graph;
     const seen = new Set<string>();

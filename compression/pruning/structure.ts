@@ -281,3 +281,163 @@ export function lineNorms(w: LinearWeight, axis: "in" | "out"): Float64Array {
     }
   return out.map(Math.sqrt);
 }
+
+/** One entry of a Reshape's target shape: its constant value (undefined if computed) and where it lives. */
+interface ShapeEntry {
+  value: number | undefined;
+  slot?: Omit<ShapeSlot, "role">;
+}
+
+/** The entries of a Reshape's target shape, from one constant or a Concat of one-element pieces. */
+function shapeEntries(editor: GraphEditor, reshape: ShapeSlot["node"]): ShapeEntry[] | undefined {
+  const name = reshape.input[1] ?? "";
+  const whole = editor.resolve(name);
+  if (whole)
+    return intValues(whole.tensor).map((value, index) => ({
+      value,
+      slot: { node: reshape, inputIndex: 1, constant: whole, index },
+    }));
+  const concat = editor.producers.get(name);
+  if (concat?.opType !== "Concat") return undefined;
+  const out: ShapeEntry[] = [];
+  for (const [inputIndex, piece] of concat.input.entries()) {
+    const c = editor.resolve(piece);
+    if (!c) {
+      out.push({ value: undefined }); // computed at run time (batch, sequence)
+      continue;
+    }
+    const v = intValues(c.tensor);
+    if (v.length !== 1) return undefined;
+    out.push({ value: v[0], slot: { node: concat, inputIndex, constant: c, index: 0 } });
+  }
+  return out;
+}
+
+export interface AttentionBlock {
+  q: Projection;
+  k: Projection;
+  v: Projection;
+  o: Projection;
+  heads: number;
+  headDim: number;
+  /** Shape entries that hold the head count ("heads") or heads × headDim ("size"). */
+  slots: ShapeSlot[];
+  /** Values whose head dimension shrinks (their shape annotations are dropped). */
+  inner: string[];
+}
+
+const PASS_THROUGH = new Set(["Transpose", "Reshape", "Mul", "Div", "Cast", "Identity"]);
+
+/**
+ * Multi-head attention as PyTorch exports it: Q, K, V projections (+bias) each reshaped to
+ * (batch, seq, heads, headDim), scores = Q·Kᵀ → Softmax → context = probs·V, re-merged by a Reshape
+ * to (batch, seq, heads·headDim) and fed to the output projection. Found backwards from each output
+ * projection. Fused QKV projections (GPT-2's c_attn + Split) are not matched.
+ */
+export function findAttentionBlocks(editor: GraphEditor, weights: readonly LinearWeight[]): AttentionBlock[] {
+  const projections = new Map(weights.map((w) => [projectionOf(editor, w).output, w]));
+  const blocks: AttentionBlock[] = [];
+  const inner = new Set<string>();
+
+  /** Walks back through reshapes/transposes/scalings to a projection; collects the 4-D head Reshape. */
+  const backToProjection = (value: string) => {
+    let current = value;
+    let headReshape: ShapeSlot["node"] | undefined;
+    for (let hops = 0; hops < 8; hops++) {
+      const w = projections.get(current);
+      if (w) return headReshape ? { projection: projectionOf(editor, w), headReshape } : undefined;
+      const p = editor.producers.get(current);
+      if (!p || !PASS_THROUGH.has(p.opType ?? "")) return undefined;
+      if ((p.opType === "Mul" || p.opType === "Div") && !isScalar(editor, p.input[1] ?? "")) return undefined;
+      if (p.opType === "Reshape") headReshape = p;
+      inner.add(current);
+      current = p.input[0] ?? "";
+    }
+    return undefined;
+  };
+
+  /** Breadth-first backwards from `value` over computed inputs to the first node of type `op`. */
+  const findBack = (value: string, op: string, maxNodes: number) => {
+    const queue = [value];
+    const seen = new Set<string>();
+    while (queue.length > 0 && seen.size < maxNodes) {
+      const v = queue.shift() as string;
+      if (seen.has(v)) continue;
+      seen.add(v);
+      const p = editor.producers.get(v);
+      if (!p) continue;
+      if (p.opType === op && (op !== "MatMul" || p.input.every((i) => !editor.resolve(i)))) return p;
+      for (const i of p.input) if (i && !editor.resolve(i)) queue.push(i);
+    }
+    return undefined;
+  };
+
+  for (const ow of weights) {
+    const o = projectionOf(editor, ow);
+    inner.clear();
+    const merges: ShapeSlot["node"][] = [];
+    let current = ow.node.input[0] ?? "";
+    let ctx: ShapeSlot["node"] | undefined;
+    for (let hops = 0; hops < 6 && !ctx; hops++) {
+      const p = editor.producers.get(current);
+      if (!p) break;
+      if (p.opType === "MatMul" && p.input.every((i) => !editor.resolve(i))) ctx = p;
+      else if (p.opType === "Reshape" || p.opType === "Transpose") {
+        if (p.opType === "Reshape") merges.push(p);
+        inner.add(current);
+        current = p.input[0] ?? "";
+      } else break;
+    }
+    if (!ctx) continue;
+    inner.add(ctx.output[0] ?? "");
+    const v = backToProjection(ctx.input[1] ?? "");
+    const softmax = findBack(ctx.input[0] ?? "", "Softmax", 8);
+    const scores = softmax && findBack(softmax.input[0] ?? "", "MatMul", 8);
+    const q = scores && backToProjection(scores.input[0] ?? "");
+    const k = scores && backToProjection(scores.input[1] ?? "");
+    if (!v || !q || !k) continue;
+    const size = o.inDim;
+    if ([q, k, v].some((x) => x.projection.outDim !== size)) continue;
+    // head reshapes: (…, heads | -1, headDim)
+    const slots: ShapeSlot[] = [];
+    let headDim: number | undefined;
+    let ok = true;
+    for (const x of [q, k, v]) {
+      const e = shapeEntries(editor, x.headReshape);
+      const last = e?.[e.length - 1];
+      const heads = e?.[e.length - 2];
+      if (!e || !last?.slot || last.value === undefined || !heads) {
+        ok = false;
+        break;
+      }
+      if (headDim !== undefined && headDim !== last.value) ok = false;
+      headDim = last.value;
+      if (heads.value === undefined)
+        ok = false; // computed head count: cannot follow it
+      else if (heads.value !== -1 && heads.slot) slots.push({ ...heads.slot, role: "heads" });
+    }
+    if (!ok || !headDim || size % headDim !== 0) continue;
+    for (const m of merges) {
+      const e = shapeEntries(editor, m);
+      const last = e?.[e.length - 1];
+      if (!last) ok = false;
+      else if (last.value === size && last.slot) slots.push({ ...last.slot, role: "size" });
+      else if (last.value !== -1 && last.value !== undefined) ok = false;
+    }
+    if (!ok) continue;
+    inner.add(q.projection.output);
+    inner.add(k.projection.output);
+    inner.add(v.projection.output);
+    blocks.push({
+      q: q.projection,
+      k: k.projection,
+      v: v.projection,
+      o,
+      heads: size / headDim,
+      headDim,
+      slots,
+      inner: [...inner],
+    });
+  }
+  return blocks;
+}
