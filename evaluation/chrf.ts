@@ -53,9 +53,22 @@ function* windows(parts: readonly string[], n: number, sep: string): Generator<s
 }
 
 function allNgrams(sent: string, o: Resolved): Map<string, number>[] {
-  const chars = codePoints(o.whitespace ? sent : pyRemoveWhitespace(sent));
+  const line = o.whitespace ? sent : pyRemoveWhitespace(sent);
   const out: Map<string, number>[] = [];
-  for (let n = 1; n <= o.charOrder; n++) out.push(count(windows(chars, n, "")));
+  if (/[\uD800-\uDFFF]/.test(line)) {
+    const chars = codePoints(line);
+    for (let n = 1; n <= o.charOrder; n++) out.push(count(windows(chars, n, "")));
+  } else {
+    // one UTF-16 unit per code point: slice the string directly (the hot path)
+    for (let n = 1; n <= o.charOrder; n++) {
+      const m = new Map<string, number>();
+      for (let i = 0; i + n <= line.length; i++) {
+        const g = line.slice(i, i + n);
+        m.set(g, (m.get(g) ?? 0) + 1);
+      }
+      out.push(m);
+    }
+  }
   if (o.wordOrder > 0) {
     const words = removePunctuation(sent);
     for (let n = 1; n <= o.wordOrder; n++) out.push(count(windows(words, n, " ")));

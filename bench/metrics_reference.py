@@ -1,0 +1,43 @@
+"""Reference side of bench/metrics.ts: times sacrebleu and rouge-score on the same corpus.
+
+Reads a JSON file {"hypotheses": [...], "references": [[...], ...]} (path in argv[1]) and prints
+one JSON object of timings (seconds, measured inside Python so interpreter start-up is not
+counted) and scores. Needs sacrebleu==2.6.0 and rouge-score==0.1.2 (see
+scripts/fixtures/make_metric_fixtures.py for the venv).
+"""
+
+import json
+import sys
+import time
+
+from rouge_score import rouge_scorer
+from sacrebleu.metrics import BLEU, CHRF
+
+
+def main() -> None:
+    data = json.load(open(sys.argv[1], encoding="utf8"))
+    hyps = data["hypotheses"]
+    refs = data["references"]
+    width = max(len(r) for r in refs)
+    streams = [[r[k] if k < len(r) else None for r in refs] for k in range(width)]
+    out = {}
+
+    t = time.perf_counter()
+    b = BLEU().corpus_score(hyps, streams)
+    out["bleu"] = {"seconds": time.perf_counter() - t, "score": b.score}
+
+    t = time.perf_counter()
+    c = CHRF().corpus_score(hyps, streams)
+    out["chrf"] = {"seconds": time.perf_counter() - t, "score": c.score}
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=False)
+    t = time.perf_counter()
+    total = 0.0
+    for h, r in zip(hyps, refs):
+        total += scorer.score_multi(r, h)["rougeL"].fmeasure
+    out["rouge"] = {"seconds": time.perf_counter() - t, "score": total / len(hyps)}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
