@@ -44,7 +44,7 @@ export function upload(
   version: string,
   path: string,
   body: BodyInit,
-  token: TokenScope | undefined = "write",
+  token: TokenScope | null = "write",
 ): Promise<Response> {
   return api(`/v1/models/${name}/versions/${version}/files/${path}`, {
     method: "PUT",
