@@ -9,10 +9,14 @@ export const startEventSchema = z.strictObject({
   device: z.enum(["cpu", "cuda"]),
   precision: z.enum(["fp32", "bf16"]),
   parameters: count,
+  /** Parameters the optimizer updates (fewer with LoRA or freezing). */
+  trainable_parameters: count.optional(),
   vocab_size: count,
   train_examples: count,
   validation_examples: count,
   steps: count,
+  /** The snapshot's step when the run resumes one, else 0. */
+  start_step: count.optional(),
 });
 
 /** Training progress; loss is the mean training loss since the previous step event. */
@@ -46,6 +50,19 @@ export const exportEventSchema = z.strictObject({
   max_abs_diff: z.number().min(0),
 });
 
+/** A resumable snapshot (model, optimizer, scheduler, data order, RNG state): a job's resume_from. */
+export const snapshotEventSchema = z.strictObject({
+  type: z.literal("snapshot"),
+  step: count,
+  path: z.string().min(1),
+});
+
+/** Early stopping ended training after this step (the validation metric stopped improving). */
+export const earlyStopEventSchema = z.strictObject({
+  type: z.literal("early_stop"),
+  step: count,
+});
+
 export const doneMetricsSchema = z
   .object({
     train_loss: finite,
@@ -69,6 +86,8 @@ export const trainerEventSchema = z.discriminatedUnion("type", [
   evalEventSchema,
   checkpointEventSchema,
   exportEventSchema,
+  snapshotEventSchema,
+  earlyStopEventSchema,
   doneEventSchema,
 ]);
 
@@ -77,6 +96,8 @@ export type StepEvent = z.infer<typeof stepEventSchema>;
 export type EvalEvent = z.infer<typeof evalEventSchema>;
 export type CheckpointEvent = z.infer<typeof checkpointEventSchema>;
 export type ExportEvent = z.infer<typeof exportEventSchema>;
+export type SnapshotEvent = z.infer<typeof snapshotEventSchema>;
+export type EarlyStopEvent = z.infer<typeof earlyStopEventSchema>;
 export type DoneMetrics = z.infer<typeof doneMetricsSchema>;
 export type DoneEvent = z.infer<typeof doneEventSchema>;
 export type TrainerEvent = z.infer<typeof trainerEventSchema>;

@@ -14,8 +14,10 @@ export type {
   CheckpointEvent,
   DoneEvent,
   DoneMetrics,
+  EarlyStopEvent,
   EvalEvent,
   ExportEvent,
+  SnapshotEvent,
   StartEvent,
   StepEvent,
   TrainerEvent,
@@ -26,6 +28,8 @@ export { baseModels, jobJsonSchema, jobSchema, loadJobFile, parseJob, resolveJob
 export type { RunTrainerOptions, TrainerRun } from "./launch.ts";
 export { runTrainer, TrainerError } from "./launch.ts";
 export { pythonEnvironment, repoRoot } from "./python-env.ts";
+export type { Technique, TechniqueName } from "./techniques.ts";
+export { techniqueSchema } from "./techniques.ts";
 
 /** The example jobs shipped with the runner. */
 export const exampleJobs = {

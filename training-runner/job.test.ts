@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { jobJsonSchema, parseJob } from "./job.ts";
+import { jobJsonSchema, parseJob, resolveJobPaths } from "./job.ts";
 import { repoRoot } from "./python-env.ts";
 
 const minimal = {
@@ -24,7 +24,14 @@ describe("job schema", () => {
       max_seq_length: 128,
       eval_interval: 100,
       log_interval: 10,
+      optimizer: "adamw",
+      momentum: 0.9,
+      lr_schedule: "linear",
+      grad_accumulation_steps: 1,
+      checkpoint_interval: 0,
     });
+    expect(job.techniques).toEqual([]);
+    expect(job.resume_from).toBeUndefined();
     expect(job.tokenizer).toEqual({ type: "wordpiece", vocab_size: 8000, min_frequency: 2, lowercase: true });
     expect(job.task.type).toBe("sequence-classification");
     expect(job.data.validation_fraction).toBe(0.1);
@@ -44,6 +51,42 @@ describe("job schema", () => {
     expect(() => parseJob({ ...minimal, schedule: { steps: 10, warmup_steps: 20 } })).toThrow(
       "invalid job: schedule.warmup_steps: warmup_steps must not exceed steps",
     );
+  });
+
+  it("fills in each technique's defaults, in the job's order", () => {
+    const job = parseJob({ ...minimal, techniques: [{ name: "early-stopping" }, { name: "lora", r: 4 }] });
+    expect(job.techniques).toEqual([
+      { name: "early-stopping", patience: 3, threshold: 0, metric: "eval_loss" },
+      { name: "lora", r: 4, alpha: 16, dropout: 0, target_modules: ["query", "value"] },
+    ]);
+  });
+
+  it("names a bad technique, option or duplicate", () => {
+    const withTechniques = (techniques: unknown[]) => () => parseJob({ ...minimal, techniques });
+    expect(withTechniques([{ name: "dropconnect" }])).toThrow(
+      "invalid job: techniques.0.name: Invalid discriminator value. Expected 'lora' | 'freeze' | 'early-stopping' | 'weighted-loss'",
+    );
+    expect(withTechniques([{ name: "lora", r: 0 }])).toThrow(/techniques\.0\.r: Too small/);
+    expect(withTechniques([{ name: "lora", rank: 4 }])).toThrow(/techniques\.0: Unrecognized key: "rank"/);
+    expect(withTechniques([{ name: "freeze" }])).toThrow(
+      "invalid job: techniques.0: give layers or patterns (nothing would be frozen)",
+    );
+    expect(withTechniques([{ name: "lora" }, { name: "lora" }])).toThrow(
+      "invalid job: techniques.1: lora is listed twice",
+    );
+    expect(() => parseJob({ ...minimal, schedule: { optimizer: "lion" } })).toThrow(/schedule\.optimizer/);
+    expect(() => parseJob({ ...minimal, schedule: { batch_size: 4, grad_accumulation_steps: 8 } })).toThrow(
+      "invalid job: schedule.grad_accumulation_steps: grad_accumulation_steps must not exceed batch_size",
+    );
+  });
+
+  it("resolves resume_from like the dataset paths", () => {
+    const job = resolveJobPaths(
+      parseJob({ ...minimal, resume_from: "out/checkpoints/step-000010" }),
+      "/jobs",
+    );
+    expect(job.resume_from).toBe("/jobs/out/checkpoints/step-000010");
+    expect(job.data.train).toBe("/jobs/train.jsonl");
   });
 
   it("the committed trainer/job.schema.json is the one generated from zod", () => {

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { techniquesSchema } from "./techniques.ts";
 
 /** The named tiny model configurations the trainer knows (trainer/models.py). */
 export const baseModels = ["tiny-bert", "mini-bert"] as const;
@@ -63,9 +64,9 @@ const scheduleSchema = z
   .strictObject({
     steps: z.int().min(1).default(500).describe("optimizer steps"),
     batch_size: z.int().min(1).max(4096).default(32),
-    learning_rate: z.number().gt(0).max(1).default(0.001).describe("peak learning rate (AdamW)"),
-    warmup_steps: z.int().min(0).default(50).describe("linear warm-up, then linear decay to zero"),
-    weight_decay: z.number().min(0).max(1).default(0.01).describe("AdamW weight decay on matrices"),
+    learning_rate: z.number().gt(0).max(1).default(0.001).describe("peak learning rate"),
+    warmup_steps: z.int().min(0).default(50).describe("linear warm-up, then lr_schedule"),
+    weight_decay: z.number().min(0).max(1).default(0.01).describe("weight decay on matrices"),
     grad_clip: z.number().gt(0).default(1).describe("clip the global gradient norm to this"),
     seed: z
       .int()
@@ -78,11 +79,41 @@ const scheduleSchema = z
       .int()
       .min(1)
       .default(10)
-      .describe("emit a step event every this many steps, and at the end"),
+      .describe("emit a step event every this many steps, at each evaluation, and at the end"),
+    optimizer: z
+      .enum(["adamw", "adam", "sgd", "signsgd"])
+      .default("adamw")
+      .describe("adam and adamw use betas (0.9, 0.98); signsgd steps by the sign of the gradient"),
+    momentum: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.9)
+      .describe("sgd and signsgd only (signsgd with momentum: Signum)"),
+    lr_schedule: z
+      .enum(["linear", "cosine", "constant"])
+      .default("linear")
+      .describe(
+        "the learning-rate curve after the warm-up: linear or cosine decay towards zero, or constant",
+      ),
+    grad_accumulation_steps: z
+      .int()
+      .min(1)
+      .default(1)
+      .describe("split each step's batch into this many micro-batches: same result, less memory"),
+    checkpoint_interval: z
+      .int()
+      .min(0)
+      .default(0)
+      .describe("write a resumable snapshot (out/checkpoints/step-N) every this many steps; 0: none"),
   })
   .refine((s) => s.warmup_steps <= s.steps, {
     message: "warmup_steps must not exceed steps",
     path: ["warmup_steps"],
+  })
+  .refine((s) => s.grad_accumulation_steps <= s.batch_size, {
+    message: "grad_accumulation_steps must not exceed batch_size",
+    path: ["grad_accumulation_steps"],
   })
   .describe("optimisation schedule");
 
@@ -93,10 +124,16 @@ export const jobSchema = z
     data: dataSchema,
     tokenizer: tokenizerSchema.prefault({}),
     schedule: scheduleSchema.prefault({}),
+    techniques: techniquesSchema,
     device: z
       .enum(["auto", "cpu", "cuda"])
       .default("auto")
       .describe("auto: CUDA with bf16 autocast when available, else CPU fp32"),
+    resume_from: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("a snapshot folder (out/checkpoints/step-N) written by this same job: continue from there"),
   })
   .describe("an edgetune training job");
 
@@ -118,12 +155,14 @@ export function parseJob(input: unknown): Job {
   return result.data;
 }
 
-/** Resolve the job's relative dataset paths against a directory (the job file's, or the caller's). */
+/** Resolve the job's relative dataset (and resume_from) paths against a directory (the job file's, or the caller's). */
 export function resolveJobPaths(job: Job, baseDir: string): Job {
   const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   const data = { ...job.data, train: at(job.data.train) };
   if (job.data.validation !== undefined) data.validation = at(job.data.validation);
-  return { ...job, data };
+  const resolved = { ...job, data };
+  if (job.resume_from !== undefined) resolved.resume_from = at(job.resume_from);
+  return resolved;
 }
 
 /** Read a job file: parsed, defaults filled in, dataset paths made absolute relative to the file. */

@@ -70,6 +70,7 @@ describe("runTrainer", () => {
       job: tinyJob(keywordDataset(join(dir, "train.jsonl"), 400)),
       outDir: join(dir, "out"),
       onEvent: (event) => seen.push(event),
+      threads: 1, // the cores are shared with other suites: two spin-waiting threads on a busy core crawl
     });
     expect(seen).toEqual(run.events);
     const types = seen.map((e) => e.type);

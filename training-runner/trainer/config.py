@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_type_hints
+from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 import jsonschema
 
 from .errors import JobError
 from .models import max_positions
+from .techniques import REGISTRY
 
 SCHEMA_PATH = Path(__file__).with_name("job.schema.json")
 
@@ -60,6 +61,11 @@ class ScheduleConfig:
     max_seq_length: int = 128
     eval_interval: int = 100
     log_interval: int = 10
+    optimizer: Literal["adamw", "adam", "sgd", "signsgd"] = "adamw"  # techniques/optimizers.py
+    momentum: float = 0.9  # sgd and signsgd
+    lr_schedule: Literal["linear", "cosine", "constant"] = "linear"  # techniques/lr_schedules.py
+    grad_accumulation_steps: int = 1  # each step's batch is split into this many micro-batches
+    checkpoint_interval: int = 0  # write a resumable snapshot every this many steps (0: none)
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,9 @@ class JobConfig:
     data: DataConfig
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    techniques: tuple[Any, ...] = ()  # each a technique's config (techniques.REGISTRY), in the job's order
     device: Device = "auto"
+    resume_from: Path | None = None  # a snapshot folder (out/checkpoints/step-N) of this same job
 
 
 def load_job(path: Path) -> JobConfig:
@@ -96,7 +104,12 @@ def parse_job(raw: Any, base_dir: Path) -> JobConfig:
         ),
         tokenizer=_section(TokenizerConfig, raw.get("tokenizer", {})),
         schedule=_section(ScheduleConfig, raw.get("schedule", {})),
+        techniques=tuple(
+            _section(REGISTRY[entry["name"]].Config, {k: v for k, v in entry.items() if k != "name"})
+            for entry in raw.get("techniques", [])
+        ),
         device=raw.get("device", "auto"),
+        resume_from=_resolve(base_dir, raw["resume_from"]) if "resume_from" in raw else None,
     )
     check_job(job)
     return job
@@ -105,9 +118,32 @@ def parse_job(raw: Any, base_dir: Path) -> JobConfig:
 def validate_against_schema(raw: Any) -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator = jsonschema.validators.validator_for(schema)(schema)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(raw))
+    _validate_techniques(raw, schema, validator)
+    _raise_best(validator.iter_errors(raw), prefix=())
+
+
+def _validate_techniques(raw: Any, schema: dict[str, Any], validator: Any) -> None:
+    """Judge each technique entry by the schema its name selects, so an error names the technique's option
+    (a plain oneOf error would only say that the entry matches none of the techniques)."""
+    entries = raw.get("techniques") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        return
+    branches = {b["properties"]["name"]["const"]: b for b in schema["properties"]["techniques"]["items"]["oneOf"]}
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            continue
+        name = entry.get("name")
+        if name not in branches:
+            where = f"techniques.{index}.name" if "name" in entry else f"techniques.{index}"
+            what = f"{name!r} is not a technique" if "name" in entry else "'name' is a required property"
+            raise JobError(f"invalid job: {where}: {what} (known: {', '.join(branches)})")
+        _raise_best(validator.evolve(schema=branches[name]).iter_errors(entry), prefix=("techniques", index))
+
+
+def _raise_best(errors: Any, prefix: tuple[Any, ...]) -> None:
+    error = jsonschema.exceptions.best_match(errors)
     if error is not None:
-        where = ".".join(str(part) for part in error.absolute_path) or "job"
+        where = ".".join(str(part) for part in (*prefix, *error.absolute_path)) or "job"
         raise JobError(f"invalid job: {where}: {error.message}")
 
 
@@ -126,9 +162,39 @@ def check_job(job: JobConfig) -> None:
             f"invalid job: schedule.max_seq_length: {s.max_seq_length} exceeds {job.model.base}'s "
             f"{limit} positions"
         )
+    if s.grad_accumulation_steps > s.batch_size:
+        raise JobError(
+            f"invalid job: schedule.grad_accumulation_steps: {s.grad_accumulation_steps} exceeds "
+            f"schedule.batch_size ({s.batch_size})"
+        )
     for name, path in (("data.train", job.data.train), ("data.validation", job.data.validation)):
         if path is not None and not path.is_file():
             raise JobError(f"invalid job: {name}: no such file: {path}")
+    names = [config_name(config) for config in job.techniques]
+    for index, config in enumerate(job.techniques):
+        if names.index(names[index]) != index:
+            raise JobError(f"invalid job: techniques.{index}: {names[index]} is listed twice")
+        REGISTRY[names[index]].check(config, job, f"techniques.{index}")
+    if job.resume_from is not None:
+        check_resume(job.resume_from, s.steps)
+
+
+def config_name(config: Any) -> str:
+    """The technique name of a technique config."""
+    return next(name for name, technique in REGISTRY.items() if isinstance(config, technique.Config))
+
+
+SNAPSHOT_STATE = "state.json"  # in a snapshot folder: {"step": N}; written last, so its presence means complete
+
+
+def check_resume(folder: Path, steps: int) -> None:
+    state = folder / SNAPSHOT_STATE
+    try:
+        step = json.loads(state.read_text(encoding="utf-8"))["step"]
+    except (OSError, ValueError, KeyError):
+        raise JobError(f"invalid job: resume_from: {folder} is not a complete snapshot (no readable {state.name})") from None
+    if not 0 < step < steps:
+        raise JobError(f"invalid job: resume_from: the snapshot is at step {step}, the job has {steps} steps")
 
 
 Section = TypeVar("Section")
@@ -137,8 +203,18 @@ Section = TypeVar("Section")
 def _section(cls: type[Section], values: dict[str, Any]) -> Section:
     """Build a section, turning JSON numbers into the field's type (JSON Schema accepts 2.0 as an integer)."""
     hints = get_type_hints(cls)
-    typed = {key: hints[key](value) if hints[key] in (int, float) else value for key, value in values.items()}
-    return cls(**typed)
+    return cls(**{key: _typed(hints[key], value) for key, value in values.items()})
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    if hint in (int, float):
+        return hint(value)
+    if get_origin(hint) is tuple and isinstance(value, list):
+        return tuple(value)
+    if get_origin(hint) is dict or any(get_origin(a) is dict for a in get_args(hint)):
+        if isinstance(value, dict):
+            return {k: float(v) if isinstance(v, int) else v for k, v in value.items()}
+    return value
 
 
 def _resolve(base_dir: Path, path: str) -> Path:

@@ -1,9 +1,11 @@
-"""The dataset: JSONL, one {"text": str, "label": str} object a line. Read and checked before any compute;
+"""The dataset: JSONL, one {"text": str, "label": str} object a line, with an optional "weight" (a number
+>= 0, default 1; the weighted-loss technique uses it). Read and checked before any compute;
 an error names the file and the line."""
 
 from __future__ import annotations
 
 import json
+import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,7 @@ from .errors import JobError
 class Example:
     text: str
     label: int  # index into the task's labels
+    weight: float = 1.0
 
 
 def read_examples(path: Path, labels: tuple[str, ...]) -> list[Example]:
@@ -51,7 +54,10 @@ def _parse_line(
         raise JobError(f'{where}: "text" must be a non-empty string')
     if not isinstance(label, str) or label not in label_ids:
         raise JobError(f'{where}: "label" {json.dumps(label)} is not one of the task labels {list(labels)}')
-    return Example(text=text, label=label_ids[label])
+    weight = record.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not (math.isfinite(weight) and weight >= 0):
+        raise JobError(f'{where}: "weight" {json.dumps(weight)} must be a number >= 0')
+    return Example(text=text, label=label_ids[label], weight=float(weight))
 
 
 def split_validation(

@@ -1,9 +1,12 @@
 """Progress as JSON lines: one object a line, each with a "type". The runner (../launch.ts) parses them
 against the zod schemas in ../events.ts.
 
-  start       {device, precision, parameters, vocab_size, train_examples, validation_examples, steps}
+  start       {device, precision, parameters, trainable_parameters, vocab_size, train_examples,
+               validation_examples, steps, start_step}    start_step: the snapshot's step when resuming, else 0
   step        {step, loss, lr, grad_norm, tokens_per_s}   loss: mean training loss since the last step event
   eval        {step, loss, accuracy}                      on the validation split
+  snapshot    {step, path}                                a resumable snapshot (snapshot.py) was written
+  early_stop  {step}                                      early stopping ended training after this step
   checkpoint  {path}                                      the transformers checkpoint folder
   export      {path, max_abs_diff}                        the ONNX file, and its largest logit difference
   done        {metrics}

@@ -31,6 +31,46 @@ def max_positions(name: str) -> int:
     return MODELS[name]["max_position_embeddings"]
 
 
+def parameter_names(name: str) -> list[str]:
+    """The classifier's parameter names, in order, without building it (test_models checks them against
+    transformers): techniques check their name patterns against these before any compute."""
+    names = [f"bert.embeddings.{part}.weight" for part in ("word_embeddings", "position_embeddings")]
+    names += ["bert.embeddings.token_type_embeddings.weight", *_affine("bert.embeddings.LayerNorm")]
+    for layer in range(MODELS[name]["num_hidden_layers"]):
+        prefix = f"bert.encoder.layer.{layer}."
+        for module in ENCODER_LINEAR_MODULES:
+            names += _affine(prefix + module)
+            if module == "attention.output.dense":
+                names += _affine(prefix + "attention.output.LayerNorm")
+        names += _affine(prefix + "output.LayerNorm")
+    return names + [*_affine("bert.pooler.dense"), *_affine("classifier")]
+
+
+def linear_module_names(name: str) -> list[str]:
+    """The classifier's nn.Linear modules (what LoRA can adapt), without building it."""
+    layers = range(MODELS[name]["num_hidden_layers"])
+    encoder = [f"bert.encoder.layer.{i}.{module}" for i in layers for module in ENCODER_LINEAR_MODULES]
+    return [*encoder, "bert.pooler.dense", "classifier"]
+
+
+def num_layers(name: str) -> int:
+    return MODELS[name]["num_hidden_layers"]
+
+
+ENCODER_LINEAR_MODULES = (
+    "attention.self.query",
+    "attention.self.key",
+    "attention.self.value",
+    "attention.output.dense",
+    "intermediate.dense",
+    "output.dense",
+)
+
+
+def _affine(module: str) -> list[str]:
+    return [f"{module}.weight", f"{module}.bias"]
+
+
 def build_classifier(
     name: str, vocab_size: int, labels: tuple[str, ...], pad_token_id: int
 ) -> BertForSequenceClassification:

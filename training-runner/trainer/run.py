@@ -1,4 +1,5 @@
-"""One training job, start to finish: data, tokenizer, training, checkpoint, ONNX export, events."""
+"""One training job, start to finish: data, tokenizer, training (with snapshots under out/checkpoints when
+schedule.checkpoint_interval is set), the final checkpoint, its ONNX export, events."""
 
 from __future__ import annotations
 
@@ -23,11 +24,15 @@ def run_job(
     job: JobConfig, train_set: list[Example], validation_set: list[Example], out: Path, events: Events
 ) -> dict[str, float]:
     from .export import export_onnx, save_checkpoint
+    from .snapshot import load_tokenizer
     from .tokenizer import train_tokenizer
     from .train import train
 
-    tokenizer = train_tokenizer((e.text for e in train_set), job.tokenizer, job.schedule.max_seq_length)
-    result = train(job, tokenizer, train_set, validation_set, events)
+    if job.resume_from is not None:  # the snapshot's own tokenizer: the token ids the weights were trained on
+        tokenizer = load_tokenizer(job.resume_from)
+    else:
+        tokenizer = train_tokenizer((e.text for e in train_set), job.tokenizer, job.schedule.max_seq_length)
+    result = train(job, tokenizer, train_set, validation_set, events, snapshots=out / "checkpoints")
 
     model_dir = save_checkpoint(result.model, tokenizer, out / "model")
     events.emit("checkpoint", path=str(model_dir))

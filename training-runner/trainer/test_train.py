@@ -14,7 +14,9 @@ from .errors import TrainerError
 from .events import Events
 from .run import load_data
 from .tokenizer import train_tokenizer
-from .train import lr_factor, make_optimizer, pick_device, train
+from .techniques.lr_schedules import lr_factor
+from .techniques.optimizers import make_optimizer
+from .train import pick_device, train
 
 
 def step_events(run: CliRun) -> list[dict[str, Any]]:
@@ -36,7 +38,7 @@ def test_the_accuracy_beats_chance(cli_run: CliRun) -> None:
 
 
 def test_the_learning_rate_warms_up_then_decays(cli_run: CliRun) -> None:
-    factor = lr_factor(warmup_steps=4, steps=10)
+    factor = lr_factor("linear", warmup_steps=4, steps=10)
     assert [round(factor(done), 3) for done in range(10)] == [
         0.25, 0.5, 0.75, 1.0, 1.0, 0.833, 0.667, 0.5, 0.333, 0.167,
     ]  # fmt: skip
