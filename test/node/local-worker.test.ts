@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -77,6 +77,50 @@ describe("startLocalWorker", () => {
       expect(workerdChildren()).toEqual([]);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it("applies the registry migrations to the persisted D1 once, and accepts its dev token (scope admin)", async () => {
+    const stateDir = freshStateDir();
+    const devToken = "local-dev-token-123";
+    const auth = { authorization: `Bearer ${devToken}` };
+    const files: Record<string, Uint8Array | string> = {
+      "config.json": '{"model_type":"bert"}',
+      "onnx/model.onnx": new Uint8Array(readFileSync("compression/fixtures/int4-matmul/model.onnx")),
+    };
+    let worker = await startLocalWorker({ stateDir, devToken });
+    try {
+      const anon = await fetch(`${worker.url}/v1/models/local-m/versions/1/files/config.json`, {
+        method: "PUT",
+        body: "{}",
+      });
+      expect(anon.status).toBe(401);
+      for (const [path, body] of Object.entries(files)) {
+        const res = await fetch(`${worker.url}/v1/models/local-m/versions/1/files/${path}`, {
+          method: "PUT",
+          body,
+          headers: auth,
+        });
+        expect(res.status).toBe(201);
+      }
+    } finally {
+      await worker.stop();
+    }
+    // Restarted on the same state: the migrations are not applied twice, the staged files are still there.
+    worker = await startLocalWorker({ stateDir, devToken });
+    try {
+      const published = await fetch(`${worker.url}/v1/models/local-m/versions/1/publish`, {
+        method: "POST",
+        headers: auth,
+      });
+      expect(published.status).toBe(201);
+      const manifest = await fetch(`${worker.url}/v1/models/local-m/manifest`, { headers: auth });
+      expect(((await manifest.json()) as { files: { path: string }[] }).files.map((f) => f.path)).toEqual([
+        "config.json",
+        "onnx/model.onnx",
+      ]);
+    } finally {
+      await worker.stop();
     }
   });
 });
