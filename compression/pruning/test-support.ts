@@ -32,6 +32,8 @@ export interface TrainedReference {
   labels: number[];
   accuracy: number;
   logits: number[];
+  /** PyTorch's 2-D parameters: name → shape. */
+  parameters: Record<string, number[]>;
 }
 
 export function trainedReference(): TrainedReference {
