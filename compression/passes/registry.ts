@@ -1,15 +1,25 @@
 // Recipe step names → passes. Adding a technique = adding its module and one line here.
 import { convertFp16 } from "./convert-fp16.ts";
+import { nmPrune } from "./nm-prune.ts";
 import type { CompressionPass } from "./pass.ts";
+import { pruneImportance } from "./prune-importance.ts";
+import { pruneMagnitude } from "./prune-magnitude.ts";
 import { quantize4bit } from "./quantize-4bit.ts";
 import { quantizeDynamicInt8 } from "./quantize-dynamic-int8.ts";
 import { quantizeWeight8bit } from "./quantize-weight-8bit.ts";
+import { structuredFfn } from "./structured-ffn.ts";
+import { structuredHeads } from "./structured-heads.ts";
 
 export const passes: readonly CompressionPass[] = [
   quantizeDynamicInt8,
   quantizeWeight8bit,
   quantize4bit,
   convertFp16,
+  pruneMagnitude,
+  pruneImportance,
+  nmPrune,
+  structuredFfn,
+  structuredHeads,
 ];
 
 /** The pass a recipe step names, or undefined. */
