@@ -1,6 +1,7 @@
-// The compression component's face: ONNX in, compact ONNX out. This slice is model IO: decode and
-// encode ONNX (Worker-safe: no Node APIs, no code generation), external data through a reader,
-// files on disk (Node only, in onnx-io/files.ts), and a summary of what a model holds.
+// The compression component's face: ONNX in, compact ONNX out. Everything here is Worker-safe (no
+// Node APIs, no code generation), so the CLI, the runner and the Worker's compression jobs run the
+// same code: the ONNX codec, external data through a reader, summaries, graph walking, the pass
+// registry and recipes. Node-only pieces (model files, verification) are in node.ts.
 export {
   type DecodeOptions,
   decodeModel,
@@ -31,7 +32,6 @@ export {
   resolveExternalDataSync,
   type SyncExternalDataReader,
 } from "./onnx-io/external-data.ts";
-export { readModelFile, type WriteModelOptions, type WrittenModel, writeModelFile } from "./onnx-io/files.ts";
 export { normalizeLocation } from "./onnx-io/location.ts";
 export type {
   AttributeProto,
@@ -63,3 +63,6 @@ export {
   type ValueSummary,
 } from "./onnx-io/summary.ts";
 export { forEachGraph, forEachTensor, mapTensors, type TensorSite } from "./onnx-io/walk.ts";
+export type { CompressionPass, PassReport, PassResult } from "./passes/pass.ts";
+export { findPass, passNames } from "./passes/registry.ts";
+export * from "./recipes/index.ts";

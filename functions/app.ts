@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
+import { compress } from "./compression-jobs/route.ts";
 import type { AppEnv } from "./env.ts";
 import { infer } from "./inference/route.ts";
+import { jobs } from "./jobs/routes.ts";
 import { allowKnownMethods } from "./method-not-allowed.ts";
 import { notFound, onError } from "./problem.ts";
 import { health } from "./routes/health.ts";
@@ -39,6 +41,8 @@ export function createApp() {
     .route("/", manifest)
     .route("/", signedUrls)
     .route("/", infer)
+    .route("/", compress)
+    .route("/", jobs)
     .route("/", resolve);
   app.notFound(notFound);
   app.onError(onError);

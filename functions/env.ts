@@ -15,6 +15,8 @@ export interface Env {
   ARTIFACTS: R2Bucket;
   /** Model registry: models, staged files, versions, files, variants (functions/migrations). */
   REGISTRY: D1Database;
+  /** Compression jobs, consumed by this Worker's queue handler (functions/compression-jobs). */
+  COMPRESSION_QUEUE: Queue<{ jobId: string }>;
 }
 
 /** Hono generics for this app: `new Hono<AppEnv>()`, `Context<AppEnv>`. */

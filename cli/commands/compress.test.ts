@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readModelFile } from "../../compression/index.ts";
+import { readModelFile } from "../../compression/node.ts";
 import { modelPath } from "../../compression/onnx-io/test-fixtures.ts";
 import { compressFile, resolveRecipes } from "./compress.ts";
 

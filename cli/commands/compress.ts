@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { encodeModel, readModelFile, writeModelFile } from "../../compression/index.ts";
+import { encodeModel, readModelFile, writeModelFile } from "../../compression/node.ts";
 import {
   isPresetName,
   parseRecipe,

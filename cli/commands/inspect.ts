@@ -1,6 +1,6 @@
 // `edgetune inspect`: what an ONNX file holds, as the compression stage reads it.
 import { Command } from "commander";
-import { modelSummary, readModelFile } from "../../compression/index.ts";
+import { modelSummary, readModelFile } from "../../compression/node.ts";
 
 export function inspectCommand(): Command {
   return new Command("inspect")

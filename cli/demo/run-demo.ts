@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
-import { encodeModel, modelSummary, readModelFile, writeModelFile } from "../../compression/index.ts";
+import { encodeModel, modelSummary, readModelFile, writeModelFile } from "../../compression/node.ts";
 import { majorityBaseline } from "../../evaluation/index.ts";
 import { startLocalWorker } from "../../functions/local.ts";
 import {

@@ -24,7 +24,7 @@ import {
   OnnxIoError,
   readModelFile,
   writeModelFile,
-} from "../index.ts";
+} from "../node.ts";
 import { fixturesDir, modelPath, output, reference, runModel, tensorBytes } from "./test-fixtures.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "edgetune-onnx-io-"));

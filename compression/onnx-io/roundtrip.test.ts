@@ -3,7 +3,7 @@
 // of what onnxruntime (Python) computed when the fixture was made.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { decodeModel, encodeModel, readModelFile } from "../index.ts";
+import { decodeModel, encodeModel, readModelFile } from "../node.ts";
 import {
   fixtureNames,
   maxAbsDiff,

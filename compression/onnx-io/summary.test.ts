@@ -1,7 +1,7 @@
 // modelSummary against what onnx (Python) reported for the same files when the fixtures were made.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { countParameters, decodeModel, listInitializers, modelSummary, readModelFile } from "../index.ts";
+import { countParameters, decodeModel, listInitializers, modelSummary, readModelFile } from "../node.ts";
 import { fixtureNames, modelPath, reference } from "./test-fixtures.ts";
 
 describe.each(fixtureNames)("summary of %s", (name) => {

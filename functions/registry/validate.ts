@@ -2,11 +2,7 @@
 // config.json) is there, each ONNX file decodes with compression's decoder and its external data
 // files are staged and long enough, and each JSON file parses to an object. Files are read one at a
 // time so memory stays bounded by the largest file. Every problem found is reported, not only the first.
-// compression/index.ts also exports its Node-only file IO; the Worker imports the Worker-safe modules.
-import { decodeModel } from "../../compression/onnx-io/codec.ts";
-import { OnnxIoError } from "../../compression/onnx-io/errors.ts";
-import { externalRefs } from "../../compression/onnx-io/external-data.ts";
-import { modelSummary } from "../../compression/onnx-io/summary.ts";
+import { decodeModel, externalRefs, modelSummary, OnnxIoError } from "../../compression/index.ts";
 import { Problem } from "../problem.ts";
 import type { ManifestFile, ManifestVariant } from "../schemas.ts";
 import { blobKey } from "../storage/blobs.ts";
