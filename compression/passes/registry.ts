@@ -6,6 +6,7 @@ import { pruneImportance } from "./prune-importance.ts";
 import { pruneMagnitude } from "./prune-magnitude.ts";
 import { quantize4bit } from "./quantize-4bit.ts";
 import { quantizeDynamicInt8 } from "./quantize-dynamic-int8.ts";
+import { quantizeEmbedding } from "./quantize-embedding.ts";
 import { quantizeWeight8bit } from "./quantize-weight-8bit.ts";
 import { structuredFfn } from "./structured-ffn.ts";
 import { structuredHeads } from "./structured-heads.ts";
@@ -14,6 +15,7 @@ export const passes: readonly CompressionPass[] = [
   quantizeDynamicInt8,
   quantizeWeight8bit,
   quantize4bit,
+  quantizeEmbedding,
   convertFp16,
   pruneMagnitude,
   pruneImportance,

@@ -1,5 +1,5 @@
 // Recipes: the zod-validated list of steps a compression job runs, and the named presets.
-export { isPresetName, type PresetName, preset, presetNames } from "./presets.ts";
+export { isPresetName, type PresetName, type PresetOptions, preset, presetNames } from "./presets.ts";
 export {
   parseRecipe,
   type Recipe,

@@ -1,6 +1,12 @@
 // The preset recipes, named after transformers.js dtypes, each writing the file name that the
-// architecture's artifact layout (and transformers.js) expects for that dtype.
+// architecture's artifact layout (and transformers.js) expects for that dtype. The quantized
+// presets also quantize embedding tables (in small language models often most of the weights), so
+// their files are as small as transformers.js users expect; `{ embeddings: "keep" }` leaves them float.
 import { parseRecipe, type Recipe, RecipeError, type RecipeInput } from "./recipe.ts";
+
+const embedding8 = { pass: "quantize-embedding", options: { bits: 8, symmetric: true } };
+const embeddingU8 = { pass: "quantize-embedding", options: { bits: 8, symmetric: false } };
+const embedding4 = { pass: "quantize-embedding", options: { bits: 4, symmetric: true, blockSize: 32 } };
 
 const presetInputs = {
   fp32: { name: "fp32", output: "model.onnx", description: "the model re-encoded, unchanged", steps: [] },
@@ -14,25 +20,28 @@ const presetInputs = {
     name: "q8",
     output: "model_quantized.onnx",
     description: "dynamic int8: int8 weights per channel, activations quantized at run time",
-    steps: [{ pass: "quantize-dynamic-int8", options: { perChannel: true, weightType: "int8" } }],
+    steps: [{ pass: "quantize-dynamic-int8", options: { perChannel: true, weightType: "int8" } }, embedding8],
   },
   int8: {
     name: "int8",
     output: "model_int8.onnx",
     description: "int8 weight-only (per-channel DequantizeLinear)",
-    steps: [{ pass: "quantize-weight-8bit", options: { dtype: "int8" } }],
+    steps: [{ pass: "quantize-weight-8bit", options: { dtype: "int8" } }, embedding8],
   },
   uint8: {
     name: "uint8",
     output: "model_uint8.onnx",
     description: "uint8 weight-only with zero points (per-channel DequantizeLinear)",
-    steps: [{ pass: "quantize-weight-8bit", options: { dtype: "uint8" } }],
+    steps: [{ pass: "quantize-weight-8bit", options: { dtype: "uint8" } }, embeddingU8],
   },
   q4: {
     name: "q4",
     output: "model_q4.onnx",
     description: "4-bit weights, block 32, symmetric, as MatMulNBits",
-    steps: [{ pass: "quantize-4bit", options: { blockSize: 32, symmetric: true, format: "matmulnbits" } }],
+    steps: [
+      { pass: "quantize-4bit", options: { blockSize: 32, symmetric: true, format: "matmulnbits" } },
+      embedding4,
+    ],
   },
   q4f16: {
     name: "q4f16",
@@ -40,6 +49,7 @@ const presetInputs = {
     description: "4-bit weights (MatMulNBits, block 32) with float16 everywhere else",
     steps: [
       { pass: "quantize-4bit", options: { blockSize: 32, symmetric: true, format: "matmulnbits" } },
+      embedding4,
       { pass: "convert-fp16" },
     ],
   },
@@ -52,9 +62,17 @@ export function isPresetName(name: string): name is PresetName {
   return Object.hasOwn(presetInputs, name);
 }
 
+export interface PresetOptions {
+  /** "quantize" (default): embedding tables follow the preset's precision; "keep": they stay float. */
+  embeddings?: "quantize" | "keep";
+}
+
 /** A preset recipe, validated like any other. */
-export function preset(name: string): Recipe {
+export function preset(name: string, options: PresetOptions = {}): Recipe {
   if (!isPresetName(name))
     throw new RecipeError(`unknown preset "${name}"; presets: ${presetNames.join(", ")}`);
-  return parseRecipe(presetInputs[name]);
+  const input: RecipeInput = presetInputs[name];
+  const steps =
+    options.embeddings === "keep" ? input.steps.filter((s) => s.pass !== "quantize-embedding") : input.steps;
+  return parseRecipe({ ...input, steps });
 }

@@ -21,7 +21,27 @@ const layout = {
 describe("recipes", () => {
   it("presets are the transformers.js dtypes, writing the artifact layout's file names", () => {
     expect(Object.fromEntries(presetNames.map((n) => [n, preset(n).output]))).toEqual(layout);
-    expect(preset("q4f16").steps.map((s) => s.pass)).toEqual(["quantize-4bit", "convert-fp16"]);
+    expect(preset("q4f16").steps.map((s) => s.pass)).toEqual([
+      "quantize-4bit",
+      "quantize-embedding",
+      "convert-fp16",
+    ]);
+    // Every quantized preset quantizes embedding tables at its own precision, unless told to keep them.
+    const embedding = (name: string, keep = false) =>
+      preset(name, keep ? { embeddings: "keep" } : {}).steps.find((s) => s.pass === "quantize-embedding")
+        ?.options;
+    expect(embedding("q8")).toMatchObject({ bits: 8, symmetric: true });
+    expect(embedding("int8")).toMatchObject({ bits: 8, symmetric: true });
+    expect(embedding("uint8")).toMatchObject({ bits: 8, symmetric: false });
+    expect(embedding("q4")).toMatchObject({ bits: 4, blockSize: 32 });
+    expect(embedding("q4f16")).toMatchObject({ bits: 4, blockSize: 32 });
+    expect(embedding("fp16")).toBeUndefined();
+    for (const name of ["q8", "int8", "uint8", "q4", "q4f16"])
+      expect(embedding(name, true), name).toBeUndefined();
+    expect(preset("q4f16", { embeddings: "keep" }).steps.map((s) => s.pass)).toEqual([
+      "quantize-4bit",
+      "convert-fp16",
+    ]);
     // Step options come back with the pass's defaults filled in.
     expect(preset("q4").steps[0]?.options).toMatchObject({
       blockSize: 32,
