@@ -55,6 +55,35 @@ function hashingCounter(digest: DigestStream, limit: number, state: { size: numb
   });
 }
 
+/**
+ * Regroups small chunks (a request body arrives in pieces of ~64 KiB) into ~1 MiB ones before they
+ * reach R2: every chunk is a write to the bucket, and locally (Miniflare) each write has a cost.
+ */
+export function coalesce(target = 1024 * 1024): TransformStream<Uint8Array, Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let size = 0;
+  const flush = (controller: TransformStreamDefaultController<Uint8Array>) => {
+    if (size === 0) return;
+    const out = new Uint8Array(size);
+    let offset = 0;
+    for (const part of pending) {
+      out.set(part, offset);
+      offset += part.byteLength;
+    }
+    pending = [];
+    size = 0;
+    controller.enqueue(out);
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      pending.push(chunk);
+      size += chunk.byteLength;
+      if (size >= target) flush(controller);
+    },
+    flush,
+  });
+}
+
 async function putUnknownLength(
   bucket: R2Bucket,
   key: string,
@@ -112,7 +141,10 @@ export async function storeBlob(
   try {
     try {
       if (declaredLength !== null) {
-        await bucket.put(tempKey, hashed.pipeThrough(new FixedLengthStream(declaredLength)));
+        await bucket.put(
+          tempKey,
+          hashed.pipeThrough(coalesce()).pipeThrough(new FixedLengthStream(declaredLength)),
+        );
       } else {
         await putUnknownLength(bucket, tempKey, hashed);
       }
