@@ -65,4 +65,5 @@ export {
 export { forEachGraph, forEachTensor, mapTensors, type TensorSite } from "./onnx-io/walk.ts";
 export type { CompressionPass, PassReport, PassResult } from "./passes/pass.ts";
 export { findPass, passNames } from "./passes/registry.ts";
+export * from "./pruning/index.ts";
 export * from "./recipes/index.ts";

@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { compress } from "./compression-jobs/route.ts";
 import type { AppEnv } from "./env.ts";
+import { evaluate } from "./evaluate/route.ts";
+import { wordnetUpload } from "./evaluate/wordnet.ts";
 import { infer } from "./inference/route.ts";
 import { jobs } from "./jobs/routes.ts";
 import { allowKnownMethods } from "./method-not-allowed.ts";
@@ -41,6 +43,8 @@ export function createApp() {
     .route("/", manifest)
     .route("/", signedUrls)
     .route("/", infer)
+    .route("/", evaluate)
+    .route("/", wordnetUpload)
     .route("/", compress)
     .route("/", jobs)
     .route("/", resolve);

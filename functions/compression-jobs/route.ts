@@ -7,6 +7,7 @@ import { conform } from "../conform.ts";
 import type { AppEnv } from "../env.ts";
 import { Job } from "../jobs/schemas.ts";
 import { createJob } from "../jobs/store.ts";
+import { jsonBody } from "../json-body.ts";
 import { Problem } from "../problem.ts";
 import { getVersion } from "../registry/db.ts";
 import { ModelName, parseParam, VersionName } from "../registry/names.ts";
@@ -19,18 +20,7 @@ export const compress = new Hono<AppEnv>().post(
   async (c) => {
     const name = parseParam(ModelName, "name", c.req.param("name"));
     const version = parseParam(VersionName, "version", c.req.param("version"));
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw new Problem({
-        status: 400,
-        slug: "invalid-json",
-        title: "Bad Request",
-        detail: "the body is not valid JSON",
-      });
-    }
-    const request = CompressRequest.parse(body);
+    const request = await jsonBody(c.req.raw, CompressRequest);
     try {
       recipesOf(request);
     } catch (err) {

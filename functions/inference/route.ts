@@ -2,10 +2,12 @@
 // version. Needs the read scope. Texts longer than the model reads are refused (422) unless the
 // caller asks for truncation, so nobody gets a confident label for a text the model never saw whole.
 import { Hono } from "hono";
+import type { TextClassifier } from "../../client/index.ts";
 import { modelNotFound } from "../auth/access.ts";
 import { assertScope, principalOf } from "../auth/require.ts";
 import { conform } from "../conform.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv, Env } from "../env.ts";
+import { jsonBody } from "../json-body.ts";
 import { Problem } from "../problem.ts";
 import { getModel, getVersion } from "../registry/db.ts";
 import { ModelName, parseParam, VersionName } from "../registry/names.ts";
@@ -14,25 +16,17 @@ import { blobKey } from "../storage/blobs.ts";
 import { chooseVariant, loadClassifier } from "./loaded-model.ts";
 import { InferRequest, InferResponse } from "./schemas.ts";
 
-export const infer = new Hono<AppEnv>().post("/v1/models/:name/infer", async (c) => {
-  const name = parseParam(ModelName, "name", c.req.param("name"));
-  assertScope(await principalOf(c), "read", `to run model ${name}`);
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new Problem({
-      status: 400,
-      slug: "invalid-json",
-      title: "Bad Request",
-      detail: "the body is not valid JSON",
-    });
-  }
-  const request = InferRequest.parse(body);
-  if (!(await getModel(c.env.REGISTRY, name))) throw modelNotFound(name);
+/** The classifier of a model's version (latest by default) and variant (fp32 by default). */
+export async function resolveClassifier(
+  env: Env,
+  name: string,
+  requestedVersion: string | undefined,
+  requestedVariant: string | undefined,
+): Promise<{ classifier: TextClassifier; version: string; variant: string }> {
+  if (!(await getModel(env.REGISTRY, name))) throw modelNotFound(name);
   const requested =
-    request.version === undefined ? undefined : parseParam(VersionName, "version", request.version);
-  const version = await getVersion(c.env.REGISTRY, name, requested);
+    requestedVersion === undefined ? undefined : parseParam(VersionName, "version", requestedVersion);
+  const version = await getVersion(env.REGISTRY, name, requested);
   if (!version) {
     throw new Problem({
       status: 404,
@@ -43,11 +37,24 @@ export const infer = new Hono<AppEnv>().post("/v1/models/:name/infer", async (c)
         : `${name} has no published version yet`,
     });
   }
-  const manifestObject = await c.env.ARTIFACTS.get(blobKey(version.manifestSha256));
+  const manifestObject = await env.ARTIFACTS.get(blobKey(version.manifestSha256));
   if (!manifestObject) throw new Error(`manifest of ${name}@${version.version} is missing`);
   const manifest = Manifest.parse(await manifestObject.json());
-  const variant = chooseVariant(manifest, request.variant);
-  const classifier = await loadClassifier(c.env.ARTIFACTS, manifest, variant);
+  const variant = chooseVariant(manifest, requestedVariant);
+  const classifier = await loadClassifier(env.ARTIFACTS, manifest, variant);
+  return { classifier, version: version.version, variant: variant.dtype };
+}
+
+export const infer = new Hono<AppEnv>().post("/v1/models/:name/infer", async (c) => {
+  const name = parseParam(ModelName, "name", c.req.param("name"));
+  assertScope(await principalOf(c), "read", `to run model ${name}`);
+  const request = await jsonBody(c.req.raw, InferRequest);
+  const { classifier, version, variant } = await resolveClassifier(
+    c.env,
+    name,
+    request.version,
+    request.variant,
+  );
 
   const texts = request.texts ?? [request.text as string];
   if (!request.truncation) {
@@ -68,8 +75,8 @@ export const infer = new Hono<AppEnv>().post("/v1/models/:name/infer", async (c)
   return c.json(
     conform(InferResponse, {
       model: name,
-      version: version.version,
-      variant: variant.dtype,
+      version,
+      variant,
       task: "text-classification",
       predictions,
     }),

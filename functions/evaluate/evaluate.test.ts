@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { bleu, chrf, meteor, rouge, WordNet, type WordNetData } from "../../evaluation/index.ts";
+import { api, problemOf, publish, stage } from "../../test/workers/api.ts";
+import config from "../inference/fixtures/tiny-spam/config.json";
+import expected from "../inference/fixtures/tiny-spam/expected.json";
+import modelBytes from "../inference/fixtures/tiny-spam/model.onnx";
+import tokenizerJson from "../inference/fixtures/tiny-spam/tokenizer.json";
+import tokenizerConfig from "../inference/fixtures/tiny-spam/tokenizer_config.json";
+import { ClassificationEvaluation, GenerationEvaluation } from "./schemas.ts";
+
+const json = (body: unknown) => ({
+  body: JSON.stringify(body),
+  headers: { "content-type": "application/json" },
+});
+const evaluate = (name: string, body: unknown) =>
+  api(`/v1/models/${name}/evaluate`, { method: "POST", token: "read", ...json(body) });
+
+async function publishSpam(name: string) {
+  await stage(name, "1.0.0", {
+    "config.json": JSON.stringify(config),
+    "tokenizer.json": JSON.stringify(tokenizerJson),
+    "tokenizer_config.json": JSON.stringify(tokenizerConfig),
+    "onnx/model.onnx": new Uint8Array(modelBytes),
+  });
+  expect((await publish(name, "1.0.0")).status).toBe(201);
+}
+
+describe("POST /v1/models/{name}/evaluate", () => {
+  it("scores a classifier on labelled texts, with a bootstrap interval", async () => {
+    await publishSpam("spam-eval");
+    // gold labels: native onnxruntime's predictions, with the first four flipped
+    const gold = expected.predictions.map((p, i) =>
+      i < 4 ? (p.label === "spam" ? "ham" : "spam") : p.label,
+    );
+    const examples = expected.samples.map((text, i) => ({ text, label: gold[i] as string }));
+    const res = await evaluate("spam-eval", { examples });
+    expect(res.status).toBe(200);
+    const body = ClassificationEvaluation.parse(await res.json());
+    expect(body.count).toBe(16);
+    expect(body.metrics.accuracy).toBeCloseTo(12 / 16, 12);
+    expect(body.predictions).toEqual(expected.predictions.map((p) => p.label));
+    const confusion = body.metrics.confusion;
+    const total = Object.values(confusion).reduce(
+      (n, row) => n + Object.values(row).reduce((a, b) => a + b, 0),
+      0,
+    );
+    expect(total).toBe(16);
+    const { lower, upper, estimate } = body.intervals.accuracy;
+    expect(estimate).toBeCloseTo(12 / 16, 12);
+    expect(lower).toBeLessThan(estimate);
+    expect(upper).toBeGreaterThan(estimate);
+  });
+
+  it("scores generations with BLEU, chrF and ROUGE exactly as the evaluation library does", async () => {
+    await publishSpam("gen-eval");
+    const examples = [
+      { prediction: "the dog sat on the mat", references: ["the cat is on the mat", "a cat sat on a mat"] },
+      { prediction: "free money, click now!", references: "click now for free money" },
+    ];
+    const res = await evaluate("gen-eval", {
+      task: "generation",
+      examples,
+      metrics: ["bleu", "chrf", "rouge"],
+    });
+    const body = GenerationEvaluation.parse(await res.json());
+    const preds = examples.map((e) => e.prediction);
+    const refs = examples.map((e) => e.references);
+    expect(body.metrics.bleu?.score).toBe(bleu(preds, refs).score);
+    expect(body.metrics.bleu?.signature).toBe("nrefs:var|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0");
+    expect(body.metrics.chrf?.score).toBe(chrf(preds, refs).score);
+    expect(body.metrics.rouge?.rougeL?.fmeasure).toBe(
+      rouge(preds, refs, { useStemmer: true }).rougeL?.fmeasure,
+    );
+  });
+
+  it("computes METEOR once WordNet is installed, and says how to install it before", async () => {
+    await publishSpam("meteor-eval");
+    const examples = [{ prediction: "the hound sat on the mat", references: "the dog sat on the mat" }];
+    const before = await evaluate("meteor-eval", { task: "generation", examples, metrics: ["meteor"] });
+    expect((await problemOf(before, 422)).detail).toMatch(/PUT \/v1\/system\/wordnet/);
+
+    // a two-synset WordNet: enough to show the synonym stage at work
+    const data: WordNetData = {
+      version: "3.0",
+      index: { n: { dog: [0], hound: [0], mat: [1] }, v: {}, a: {}, r: {} },
+      exceptions: { n: {}, v: {}, a: {}, r: {} },
+      synsets: [["dog", "hound"], ["mat"]],
+    };
+    const put = (token: "read" | "admin") =>
+      api("/v1/system/wordnet", { method: "PUT", token, body: JSON.stringify(data) });
+    await problemOf(await put("read"), 403);
+    expect((await put("admin")).status).toBe(201);
+
+    const after = GenerationEvaluation.parse(
+      await (await evaluate("meteor-eval", { task: "generation", examples, metrics: ["meteor"] })).json(),
+    );
+    const withSynonyms = meteor(["the hound sat on the mat"], ["the dog sat on the mat"], {
+      wordnet: new WordNet(data),
+    });
+    const withoutSynonyms = meteor(["the hound sat on the mat"], ["the dog sat on the mat"]);
+    expect(after.metrics.meteor).toBe(withSynonyms);
+    expect(withSynonyms).toBeGreaterThan(withoutSynonyms);
+  });
+
+  it("answers bad requests with problem+json", async () => {
+    await problemOf(await evaluate("spam-eval", { examples: [] }), 400);
+    await problemOf(
+      await evaluate("spam-eval", { task: "generation", examples: [{ prediction: "a" }] }),
+      400,
+    );
+    await problemOf(
+      await evaluate("spam-eval", {
+        task: "generation",
+        examples: [{ prediction: "a", references: "a" }],
+        metrics: ["cider"],
+      }),
+      400,
+    );
+    await problemOf(await evaluate("no-model", { examples: [{ text: "a", label: "ham" }] }), 404);
+    await problemOf(
+      await api("/v1/system/wordnet", { method: "PUT", token: "admin", body: '{"version":"3.1"}' }),
+      400,
+    );
+  });
+});
