@@ -40,6 +40,14 @@ describe("GET /{name}/resolve/{version}/{path}", () => {
     expect(res.headers.get("access-control-expose-headers")).toContain("ETag");
   });
 
+  it("HEAD gives the headers (size, ETag) without the body", async () => {
+    const res = await api("/dl-public/resolve/1.0.0/onnx/model.onnx", { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("etag")).toBe(`"${onnxSha}"`);
+    expect(res.headers.get("content-length")).toBe(String(onnx.length));
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+  });
+
   it("answers a CORS preflight for Range and Authorization", async () => {
     const res = await api("/dl-private/resolve/1.0.0/config.json", {
       method: "OPTIONS",
