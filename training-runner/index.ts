@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { repoRoot } from "./python-env.ts";
 
+export { type EmailText, emailText } from "./datasets/email-text.ts";
 export type { SpamAssassinDataset, SpamAssassinOptions } from "./datasets/spam-assassin.ts";
 export {
   spamAssassinExamples,

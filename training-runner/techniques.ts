@@ -67,11 +67,25 @@ export const weightedLossSchema = z
   )
   .describe("weighted loss: sum(w × loss) / sum(w) over each step's batch");
 
+export const dropoutSchema = z
+  .strictObject({
+    name: z.literal("dropout"),
+    hidden: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.1)
+      .describe("on embeddings, sub-layer outputs and before the head"),
+    attention: z.number().min(0).lt(1).default(0.1).describe("on the attention weights"),
+  })
+  .describe("dropout probabilities (BERT's default is 0.1 for both)");
+
 export const techniqueSchema = z.discriminatedUnion("name", [
   loraSchema,
   freezeSchema,
   earlyStoppingSchema,
   weightedLossSchema,
+  dropoutSchema,
 ]);
 
 export type Technique = z.output<typeof techniqueSchema>;

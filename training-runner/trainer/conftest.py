@@ -97,3 +97,60 @@ def cli_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
     assert done.returncode == 0, done.stderr
     events = [json.loads(line) for line in done.stdout.splitlines()]
     return CliRun(out=out, events=events, stdout=done.stdout, stderr=done.stderr)
+
+
+def noise_dataset(path: Path, count: int, spam_fraction: float, seed: int = 0) -> Path:
+    """JSONL of filler texts whose labels are drawn at random (spam with probability spam_fraction): nothing
+    to learn but the label frequencies."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        for _ in range(count):
+            words = rng.choices(FILLER, k=rng.randint(6, 14))
+            label = "spam" if rng.random() < spam_fraction else "ham"
+            out.write(json.dumps({"text": " ".join(words), "label": label}) + "\n")
+    return path
+
+
+@dataclass
+class Trained:
+    """An in-process training run: its events (tokens_per_s removed: wall-clock), the result, the tokenizer."""
+
+    events: list[dict[str, Any]]
+    model: torch.nn.Module
+    metrics: dict[str, float]
+    tokenizer: Any
+    job: Any
+
+    def of(self, event_type: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["type"] == event_type]
+
+
+def train_job(raw: dict[str, Any], snapshots: Path | None = None, tokenizer: Any = None) -> Trained:
+    """Parse a job dict and train it in this process (no checkpoint or export)."""
+    import io
+
+    from .config import parse_job
+    from .events import Events
+    from .run import load_data
+    from .tokenizer import train_tokenizer
+    from .train import train
+
+    job = parse_job(raw, Path("/"))
+    train_set, validation_set = load_data(job)
+    if tokenizer is None:
+        tokenizer = train_tokenizer((e.text for e in train_set), job.tokenizer, job.schedule.max_seq_length)
+    stream = io.StringIO()
+    result = train(job, tokenizer, train_set, validation_set, Events(stream), snapshots=snapshots)
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    for event in events:
+        event.pop("tokens_per_s", None)
+    return Trained(events=events, model=result.model, metrics=result.metrics, tokenizer=tokenizer, job=job)
+
+
+def probabilities(model: torch.nn.Module, tokenizer: Any, texts: list[str]) -> torch.Tensor:
+    """Softmax over the labels for each text (eval mode, no gradient)."""
+    model.eval()
+    encoded = tokenizer(texts, padding=True, truncation=True, max_length=32, return_tensors="pt")
+    with torch.no_grad():
+        logits = model(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).logits
+    return logits.softmax(dim=-1)

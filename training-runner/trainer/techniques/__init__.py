@@ -9,6 +9,7 @@ constant)."""
 from __future__ import annotations
 
 from .base import Hooks, Technique
+from .dropout import Dropout
 from .early_stopping import EarlyStopping
 from .freeze import Freeze
 from .lora import Lora
@@ -19,6 +20,7 @@ REGISTRY: dict[str, type[Technique]] = {
     "freeze": Freeze,
     "early-stopping": EarlyStopping,
     "weighted-loss": WeightedLoss,
+    "dropout": Dropout,
 }
 
 __all__ = ["REGISTRY", "Hooks", "Technique"]
