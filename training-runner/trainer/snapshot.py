@@ -70,7 +70,7 @@ def load_snapshot(path: Path, run: Resumable) -> tuple[int, list[float]]:
     step = int(json.loads((path / SNAPSHOT_STATE).read_text(encoding="utf-8"))["step"])
     device = next(run.model.parameters()).device
     run.model.load_state_dict(load_file(str(path / "model.safetensors"), device=str(device)))
-    state: dict[str, Any] = torch.load(path / "trainer.pt", weights_only=False)
+    state: dict[str, Any] = torch.load(path / "trainer.pt", weights_only=True)
     run.optimizer.load_state_dict(state["optimizer"])
     run.scheduler.load_state_dict(state["scheduler"])
     run.batches.load_state_dict(state["batches"])

@@ -65,9 +65,9 @@ def param_groups(model: torch.nn.Module, weight_decay: float) -> ParamGroups:
 
 
 OPTIMIZERS: dict[str, Callable[[ParamGroups, ScheduleConfig], torch.optim.Optimizer]] = {
-    "sgd": lambda groups, s: torch.optim.SGD(groups, lr=s.learning_rate, momentum=s.momentum),
-    "adam": lambda groups, s: torch.optim.Adam(groups, lr=s.learning_rate, betas=BETAS, eps=EPS),
     "adamw": lambda groups, s: torch.optim.AdamW(groups, lr=s.learning_rate, betas=BETAS, eps=EPS),
+    "adam": lambda groups, s: torch.optim.Adam(groups, lr=s.learning_rate, betas=BETAS, eps=EPS),
+    "sgd": lambda groups, s: torch.optim.SGD(groups, lr=s.learning_rate, momentum=s.momentum),
     "signsgd": lambda groups, s: SignSGD(groups, lr=s.learning_rate, momentum=s.momentum),
 }
 
