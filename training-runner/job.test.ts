@@ -64,7 +64,7 @@ describe("job schema", () => {
   it("names a bad technique, option or duplicate", () => {
     const withTechniques = (techniques: unknown[]) => () => parseJob({ ...minimal, techniques });
     expect(withTechniques([{ name: "dropconnect" }])).toThrow(
-      "invalid job: techniques.0.name: Invalid discriminator value. Expected 'lora' | 'freeze' | 'early-stopping' | 'weighted-loss' | 'dropout'",
+      "invalid job: techniques.0.name: Invalid discriminator value. Expected 'lora' | 'freeze' | 'early-stopping' | 'weighted-loss' | 'dropout' | 'swa' | 'curriculum'",
     );
     expect(withTechniques([{ name: "lora", r: 0 }])).toThrow(/techniques\.0\.r: Too small/);
     expect(withTechniques([{ name: "lora", rank: 4 }])).toThrow(/techniques\.0: Unrecognized key: "rank"/);

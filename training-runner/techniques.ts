@@ -80,12 +80,44 @@ export const dropoutSchema = z
   })
   .describe("dropout probabilities (BERT's default is 0.1 for both)");
 
+export const swaSchema = z
+  .strictObject({
+    name: z.literal("swa"),
+    start: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.75)
+      .describe("start averaging after this fraction of schedule.steps"),
+    every: z.int().min(1).default(1).describe("average the weights after every this many steps"),
+  })
+  .describe("stochastic weight averaging: the final model carries the mean of the weights since start");
+
+export const curriculumSchema = z
+  .strictObject({
+    name: z.literal("curriculum"),
+    score: z
+      .enum(["length", "difficulty"])
+      .default("length")
+      .describe("an example's difficulty: its token count, or its dataset line's \"difficulty\""),
+    start: z.number().gt(0).max(1).default(0.3).describe("share of the easiest examples drawn from at first"),
+    full_at: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .describe("fraction of schedule.steps by which the pool has grown (linearly) to the whole split"),
+  })
+  .describe("curriculum learning: easy examples first, the pool growing with the steps");
+
 export const techniqueSchema = z.discriminatedUnion("name", [
   loraSchema,
   freezeSchema,
   earlyStoppingSchema,
   weightedLossSchema,
   dropoutSchema,
+  swaSchema,
+  curriculumSchema,
 ]);
 
 export type Technique = z.output<typeof techniqueSchema>;

@@ -18,6 +18,7 @@ class Encoded:
     ids: list[list[int]]
     labels: list[int]
     weights: list[float]
+    difficulties: list[float | None] | None = None
 
     def take(self, rows: list[int]) -> Encoded:
         return Encoded(
@@ -32,7 +33,12 @@ class Encoded:
 
 def encode(tokenizer: PreTrainedTokenizerFast, examples: list[Example], max_length: int) -> Encoded:
     ids = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)["input_ids"]
-    return Encoded(ids=ids, labels=[e.label for e in examples], weights=[e.weight for e in examples])
+    return Encoded(
+        ids=ids,
+        labels=[e.label for e in examples],
+        weights=[e.weight for e in examples],
+        difficulties=[e.difficulty for e in examples],
+    )
 
 
 class Batches:

@@ -1,5 +1,5 @@
 """The dataset: JSONL, one {"text": str, "label": str} object a line, with an optional "weight" (a number
->= 0, default 1; the weighted-loss technique uses it). Read and checked before any compute;
+>= 0, default 1; the weighted-loss technique uses it) and "difficulty" (a number; the curriculum technique's). Read and checked before any compute;
 an error names the file and the line."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ class Example:
     text: str
     label: int  # index into the task's labels
     weight: float = 1.0
+    difficulty: float | None = None  # optional, for the curriculum technique
 
 
 def read_examples(path: Path, labels: tuple[str, ...]) -> list[Example]:
@@ -57,7 +58,12 @@ def _parse_line(
     weight = record.get("weight", 1.0)
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not (math.isfinite(weight) and weight >= 0):
         raise JobError(f'{where}: "weight" {json.dumps(weight)} must be a number >= 0')
-    return Example(text=text, label=label_ids[label], weight=float(weight))
+    difficulty = record.get("difficulty")
+    if difficulty is not None and (
+        isinstance(difficulty, bool) or not isinstance(difficulty, int | float) or not math.isfinite(difficulty)
+    ):
+        raise JobError(f'{where}: "difficulty" {json.dumps(difficulty)} must be a number')
+    return Example(text=text, label=label_ids[label], weight=float(weight), difficulty=difficulty)
 
 
 def split_validation(

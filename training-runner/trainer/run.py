@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import JobConfig
+from .config import JobConfig, config_name
 from .data import Example, read_examples, split_validation
 from .events import Events
+from .techniques import REGISTRY
 
 SAMPLE_TEXTS = 8  # validation texts used to verify the ONNX export
 
@@ -15,6 +16,8 @@ SAMPLE_TEXTS = 8  # validation texts used to verify the ONNX export
 def load_data(job: JobConfig) -> tuple[list[Example], list[Example]]:
     """Both splits, read and checked (pure Python: fails fast, before torch is even imported)."""
     train_set = read_examples(job.data.train, job.task.labels)
+    for index, config in enumerate(job.techniques):
+        REGISTRY[config_name(config)].check_data(config, train_set, f"techniques.{index}")
     if job.data.validation is not None:
         return train_set, read_examples(job.data.validation, job.task.labels)
     return split_validation(train_set, job.data.validation_fraction, job.schedule.seed)

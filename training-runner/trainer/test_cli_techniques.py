@@ -34,10 +34,10 @@ def test_the_cli_resumes_a_lora_run_and_exports_the_merged_model(tmp_path: Path)
 
 def test_an_unknown_technique_fails_before_training(tmp_path: Path) -> None:
     raw = job_dict(keyword_dataset(tmp_path / "train.jsonl", 20))
-    raw["techniques"] = [{"name": "swa"}]
+    raw["techniques"] = [{"name": "sam"}]
     done = run_cli(raw, tmp_path / "out", tmp_path)
     assert done.returncode == 2 and done.stdout == "" and not (tmp_path / "out").exists()
     assert done.stderr == (
-        "trainer: invalid job: techniques.0.name: 'swa' is not a technique "
-        "(known: lora, freeze, early-stopping, weighted-loss, dropout)\n"
+        "trainer: invalid job: techniques.0.name: 'sam' is not a technique "
+        "(known: lora, freeze, early-stopping, weighted-loss, dropout, swa, curriculum)\n"
     )

@@ -12,7 +12,14 @@ from .errors import JobError
 from .snapshot import load_tokenizer
 
 
-@pytest.mark.parametrize("techniques", [[], [{"name": "lora", "r": 2}, {"name": "early-stopping", "patience": 9}]])
+@pytest.mark.parametrize(
+    "techniques",
+    [
+        [],
+        [{"name": "lora", "r": 2}, {"name": "early-stopping", "patience": 9}],
+        [{"name": "curriculum"}, {"name": "swa", "start": 0.25}],
+    ],
+)
 def test_a_resumed_run_continues_the_same_loss_curve(tmp_path: Path, techniques: list) -> None:
     """Uninterrupted: 12 steps, snapshots at 4 and 8. Resumed from step 4: the same events from step 5 on,
     bit for bit (dropout on, so the RNG state matters), and the same final weights."""

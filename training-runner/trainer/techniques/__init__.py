@@ -9,10 +9,12 @@ constant)."""
 from __future__ import annotations
 
 from .base import Hooks, Technique
+from .curriculum import Curriculum
 from .dropout import Dropout
 from .early_stopping import EarlyStopping
 from .freeze import Freeze
 from .lora import Lora
+from .swa import Swa
 from .weighted_loss import WeightedLoss
 
 REGISTRY: dict[str, type[Technique]] = {
@@ -21,6 +23,8 @@ REGISTRY: dict[str, type[Technique]] = {
     "early-stopping": EarlyStopping,
     "weighted-loss": WeightedLoss,
     "dropout": Dropout,
+    "swa": Swa,
+    "curriculum": Curriculum,
 }
 
 __all__ = ["REGISTRY", "Hooks", "Technique"]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from ..batches import Batches, Encoded
     from ..config import JobConfig
+    from ..data import Example
 
 
 class Technique:
@@ -28,6 +29,11 @@ class Technique:
     @classmethod
     def check(cls, config: Any, job: JobConfig, where: str) -> None:
         """What JSON Schema cannot say about the options (raise JobError naming `where`.field). Runs before
+        any compute."""
+
+    @classmethod
+    def check_data(cls, config: Any, train: list[Example], where: str) -> None:
+        """What the options require of the training lines (raise JobError). Runs when the data is read, before
         any compute."""
 
     def setup(self, train: Encoded) -> None:

@@ -45,7 +45,7 @@ def train_file(tmp_path: Path) -> Path:
     return keyword_dataset(tmp_path / "train.jsonl", 20)
 
 
-KNOWN = "known: lora, freeze, early-stopping, weighted-loss, dropout"
+KNOWN = "known: lora, freeze, early-stopping, weighted-loss, dropout, swa, curriculum"
 
 
 @pytest.mark.parametrize(
