@@ -30,6 +30,12 @@ class Swa(Technique):
 
     @classmethod
     def check(cls, config: SwaConfig, job: JobConfig, where: str) -> None:
+        from ..config import config_name
+
+        names = [config_name(c) for c in job.techniques]
+        if "lora" in names and names.index("lora") > names.index("swa"):
+            # final models are taken in reverse order: SWA must put its mean in before LoRA merges the adapters
+            raise JobError(f"invalid job: {where}: list swa after lora (it averages the adapters before they merge)")
         if config.every > job.schedule.steps:
             raise JobError(f"invalid job: {where}.every: {config.every} exceeds schedule.steps ({job.schedule.steps})")
 

@@ -72,6 +72,10 @@ KNOWN = "known: lora, freeze, early-stopping, weighted-loss, dropout, swa, curri
         ([{"name": "weighted-loss", "class_weights": {"spam": -1}}], "techniques.0.class_weights.spam: -1 is less than the minimum of 0"),
         ([{"name": "weighted-loss"}], "techniques.0: give class_weights or example_weights (nothing to weight)"),
         ([{"name": "dropout"}, {"name": "dropout"}], "techniques.1: dropout is listed twice"),
+        (
+            [{"name": "swa"}, {"name": "lora"}],
+            "techniques.0: list swa after lora (it averages the adapters before they merge)",
+        ),
         ({"name": "lora"}, "techniques: {'name': 'lora'} is not of type 'array'"),
     ],
 )

@@ -37,3 +37,15 @@ def test_averaging_only_the_last_step_changes_nothing(tmp_path: Path) -> None:
     raw["techniques"] = [{"name": "swa", "start": 1.0}]
     averaged = train_job(raw).model.state_dict()
     assert all(torch.equal(averaged[n], plain[n]) for n in plain)
+
+
+def test_swa_averages_lora_adapters_before_they_merge(tmp_path: Path) -> None:
+    raw = job_dict(keyword_dataset(tmp_path / "train.jsonl", 60), steps=6, warmup_steps=2, eval_interval=6)
+    raw["techniques"] = [{"name": "lora", "r": 2}]
+    plain = train_job(raw).model.state_dict()
+    raw["techniques"] = [{"name": "lora", "r": 2}, {"name": "swa", "start": 0.5}]
+    averaged = train_job(raw).model.state_dict()
+    query = "bert.encoder.layer.0.attention.self.query.weight"
+    assert set(averaged) == set(plain) and not torch.equal(averaged[query], plain[query])
+    key = "bert.encoder.layer.0.attention.self.key.weight"  # not adapted: the same either way
+    assert torch.equal(averaged[key], plain[key])
