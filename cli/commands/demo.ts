@@ -29,6 +29,10 @@ export function demoCommand(): Command {
         process.stdout.write(
           `majority-class baseline ${(100 * report.baseline.accuracy).toFixed(2)}% ("${report.baseline.label}") on ${report.dataset.test} held-out emails\n`,
         );
+        const g = report.generation;
+        process.stdout.write(
+          `generation example (${g.task}, ${g.count} emails): BLEU ${g.bleu.toFixed(2)}, ROUGE-L ${g.rougeL.toFixed(4)}, METEOR ${g.meteor.toFixed(4)}\n`,
+        );
         process.stdout.write(
           `stages: ${Object.entries(report.stageSeconds)
             .map(([s, t]) => `${s} ${t.toFixed(1)} s`)

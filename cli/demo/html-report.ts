@@ -114,6 +114,7 @@ ${rows}
 </tbody></table>
 <p>Majority-class baseline: ${(100 * report.baseline.accuracy).toFixed(2)}% (always "${escapeHtml(report.baseline.label)}").
 Training: ${t.steps} steps in ${t.trainSeconds.toFixed(1)} s; validation accuracy ${(100 * t.validationAccuracy).toFixed(2)}%.</p>
+<p>Generation example — ${escapeHtml(report.generation.task)}, ${report.generation.count} emails: BLEU ${report.generation.bleu.toFixed(2)}, ROUGE-L F ${report.generation.rougeL.toFixed(4)}, METEOR ${report.generation.meteor.toFixed(4)}.</p>
 <div class="plots">
 ${lossPlot}
 ${sizePlot}

@@ -20,8 +20,17 @@ export interface VariantRow {
   p95Ms: number;
 }
 
+export interface GenerationExample {
+  task: string;
+  count: number;
+  bleu: number;
+  rougeL: number;
+  meteor: number;
+}
+
 export interface DemoReport {
   createdAt: string;
+  model: { name: string; version: string };
   dataset: { name: string; train: number; validation: number; test: number };
   training: {
     reused: boolean;
@@ -34,7 +43,10 @@ export interface DemoReport {
   };
   baseline: { label: string; accuracy: number };
   worker: { url: string; version: string };
+  /** The compression job's events, as the API reported them (empty when the variants were reused). */
+  compressionEvents: { type: string; data: Record<string, unknown> }[];
   variants: VariantRow[];
+  generation: GenerationExample;
   stageSeconds: Record<string, number>;
 }
 
@@ -92,9 +104,13 @@ export function markdownReport(report: DemoReport): string {
     "| --- | --- |",
     ...t.losses.map((l) => `| ${l.step} | ${l.loss.toFixed(4)} |`),
     "",
+    "## Generation example",
+    "",
+    `${report.generation.task}, ${report.generation.count} emails, scored by the evaluation endpoint: BLEU ${report.generation.bleu.toFixed(2)}, ROUGE-L F ${report.generation.rougeL.toFixed(4)}, METEOR ${report.generation.meteor.toFixed(4)}.`,
+    "",
     "## Serving",
     "",
-    `Edge API ${report.worker.version} answered /v1/health at ${report.worker.url} (workerd via Miniflare).`,
+    `${report.model.name}@${report.model.version} served by edge API ${report.worker.version} at ${report.worker.url} (workerd via Miniflare); every figure above came through its endpoints.`,
     "",
     "## Stage timings",
     "",

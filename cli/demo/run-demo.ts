@@ -1,12 +1,15 @@
-// The main job on the embedded default: SpamAssassin → fine-tune → ONNX IO → serve in workerd → evaluate.
-// Each stage is timed; a second run reuses the trained model unless asked to start fresh.
+// The main job on the embedded default, through the product's own API: SpamAssassin → fine-tune
+// (the local runner) → publish to the edge API running in workerd → a compression job inside the
+// Worker → every variant evaluated through the evaluation endpoint, timed through inference.
+// A second run reuses what is there: the trained model, the published version, its variants.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
-import { encodeModel, modelSummary, readModelFile, writeModelFile } from "../../compression/node.ts";
-import { majorityBaseline } from "../../evaluation/index.ts";
+import { ApiError, EdgetuneApi, type JobEvent } from "../../client/index.ts";
+import { decodeModel, modelSummary } from "../../compression/index.ts";
+import { loadWordNetData, majorityBaseline } from "../../evaluation/node.ts";
 import { startLocalWorker } from "../../functions/local.ts";
 import {
   type DoneMetrics,
@@ -15,8 +18,9 @@ import {
   type TrainerEvent,
   writeSpamAssassinDataset,
 } from "../../training-runner/index.ts";
+import { subjectLineExamples } from "./generation-example.ts";
+import { readLabeledJsonl } from "./labeled-jsonl.ts";
 import type { DemoReport, VariantRow } from "./report.ts";
-import { readLabeledJsonl, scoreVariant } from "./score-variant.ts";
 
 export interface DemoOptions {
   /** Everything the demo makes lives here (default .edgetune/demo). */
@@ -29,7 +33,10 @@ export interface DemoOptions {
   schedule?: Record<string, number>;
   /** Score only the first N test examples. */
   testLimit?: number;
+  /** Single-text requests timed per variant through the Worker (default 40). */
   latencySamples?: number;
+  /** Variants the compression job makes (default fp16, q8, q4 and a 50 % magnitude-pruned one). */
+  recipes?: (string | object)[];
 }
 
 interface SavedRun {
@@ -39,13 +46,31 @@ interface SavedRun {
   validation: { step: number; loss: number; accuracy: number }[];
 }
 
+export const MODEL_NAME = "spam-classifier";
 const exampleJob = join(repoRoot, "training-runner", "examples", "tiny-classifier.json");
+const pruned = {
+  name: "pruned50",
+  output: "model_pruned50.onnx",
+  description: "50 % of MatMul weights zeroed by magnitude (global): smaller to download",
+  steps: [{ pass: "prune-magnitude", options: { sparsity: 0.5, scope: "global" } }],
+};
+export const defaultRecipes: (string | object)[] = ["fp16", "q8", "q4", pruned];
+const CHECKPOINT_FILES = ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"];
 
 function ensurePythonEnvironment(): void {
   const result = spawnSync("bash", [join(repoRoot, "scripts", "python-env.sh")], { stdio: "inherit" });
   if (result.status !== 0)
     throw new Error("could not set up the trainer's Python environment (scripts/python-env.sh)");
 }
+
+function localToken(workDir: string): string {
+  const path = join(workDir, "dev-token");
+  if (!existsSync(path))
+    writeFileSync(path, `et_local_${randomBytes(16).toString("hex")}\n`, { mode: 0o600 });
+  return readFileSync(path, "utf8").trim();
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const log = options.log ?? (() => {});
@@ -59,11 +84,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     return result;
   };
   mkdirSync(workDir, { recursive: true });
-
   await timed("python environment", ensurePythonEnvironment);
 
-  const dataDir = join(workDir, "data");
-  const dataset = await timed("dataset", () => writeSpamAssassinDataset(dataDir));
+  const dataset = await timed("dataset", () => writeSpamAssassinDataset(join(workDir, "data")));
   const total = (c: { ham: number; spam: number }) => c.ham + c.spam;
   log(
     `  SpamAssassin: ${total(dataset.counts.train)} train, ${total(dataset.counts.validation)} validation, ${total(dataset.counts.test)} test emails (${dataset.dropped} duplicates dropped)`,
@@ -78,11 +101,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const jobHash = createHash("sha256").update(JSON.stringify(job)).digest("hex");
   const runDir = join(workDir, "run");
   const savedPath = join(runDir, "edgetune-run.json");
-  const onnxPath = join(runDir, "model", "onnx", "model.onnx");
   const modelDir = join(runDir, "model");
 
   const saved = await timed("fine-tune", async (): Promise<SavedRun & { reused: boolean }> => {
-    if (!options.fresh && existsSync(savedPath) && existsSync(onnxPath)) {
+    if (!options.fresh && existsSync(savedPath) && existsSync(join(modelDir, "onnx", "model.onnx"))) {
       const previous = JSON.parse(readFileSync(savedPath, "utf8")) as SavedRun;
       if (previous.jobHash === jobHash) {
         log("  reusing the model trained by an earlier run (--fresh trains again)");
@@ -90,8 +112,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       }
     }
     rmSync(runDir, { recursive: true, force: true });
-    const losses: { step: number; loss: number }[] = [];
-    const validation: { step: number; loss: number; accuracy: number }[] = [];
+    const losses: SavedRun["losses"] = [];
+    const validation: SavedRun["validation"] = [];
     const run = await runTrainer({
       job,
       outDir: runDir,
@@ -107,73 +129,153 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     return { ...record, reused: false };
   });
 
-  const variantsDir = join(workDir, "artifacts", "onnx");
-  const fp32Path = join(variantsDir, "model.onnx");
-  const fp32 = await timed("compress", async () => {
-    mkdirSync(variantsDir, { recursive: true });
-    const model = await readModelFile(onnxPath);
-    await writeModelFile(model, fp32Path, { externalData: false });
-    return { bytes: encodeModel(model), summary: modelSummary(model) };
-  });
+  const token = localToken(workDir);
+  const worker = await timed("serve", () =>
+    startLocalWorker({ port: 0, stateDir: join(workDir, "state"), devToken: token }),
+  );
+  try {
+    const api = new EdgetuneApi(worker.url, token);
+    const health = await api.request<{ status: string; version: string }>("GET", "/v1/health");
+    log(`  edge API ${health.version} in workerd at ${worker.url} (state in ${join(workDir, "state")})`);
 
-  const worker = await timed("serve", async () => {
-    const local = await startLocalWorker({ port: 0, stateDir: join(workDir, "state") });
-    try {
-      const response = await fetch(`${local.url}/v1/health`);
-      const health = (await response.json()) as { status: string; version: string };
-      if (health.status !== "ok") throw new Error(`the local Worker is unhealthy: ${JSON.stringify(health)}`);
-      log(`  edge API ${health.version} healthy at ${local.url}`);
-      return { url: local.url, version: health.version };
-    } finally {
-      await local.stop();
-    }
-  });
+    // the version is named after the checkpoint, so a retrained model is a new version
+    const checkpointHash = createHash("sha256");
+    for (const file of CHECKPOINT_FILES) checkpointHash.update(readFileSync(join(modelDir, file)));
+    const version = `run-${checkpointHash.digest("hex").slice(0, 12)}`;
 
-  const maxLength = job.schedule.max_seq_length ?? 128;
-  const variants = await timed("evaluate", async (): Promise<VariantRow[]> => {
+    await timed("publish", async () => {
+      try {
+        await api.manifest(MODEL_NAME, version);
+        log(`  ${MODEL_NAME}@${version} is already published`);
+        return;
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 404) throw err;
+      }
+      for (const file of CHECKPOINT_FILES) {
+        const stored = await api.uploadFile(MODEL_NAME, version, file, readFileSync(join(modelDir, file)));
+        log(`  uploaded ${file} (${stored.size} bytes, sha256 ${stored.sha256.slice(0, 12)}…)`);
+      }
+      const published = await api.publish(MODEL_NAME, version);
+      log(`  published ${MODEL_NAME}@${version} (manifest ${published.manifestSha256.slice(0, 12)}…)`);
+    });
+
+    const recipes = options.recipes ?? defaultRecipes;
+    const recipeNames = recipes.map((r) => (typeof r === "string" ? r : (r as { name: string }).name));
+    const jobEvents: JobEvent[] = [];
+    await timed("compress", async () => {
+      const have = new Set((await api.manifest(MODEL_NAME, version)).variants.map((v) => v.dtype));
+      const missing = recipes.filter((_, i) => !have.has(recipeNames[i] as string));
+      if (missing.length === 0) {
+        log(`  variants ${recipeNames.join(", ")} are already there`);
+        return;
+      }
+      const queued = await api.compress(MODEL_NAME, version, missing);
+      log(`  compression job ${queued.id} queued`);
+      await api.waitForJob(queued.id, (event) => {
+        jobEvents.push(event);
+        if (event.type === "variant.done") {
+          const d = event.data as { name: string; size: number; sizeRatio: number };
+          log(`  ${d.name}: ${d.size} bytes (${(100 * d.sizeRatio).toFixed(1)} % of fp32)`);
+        }
+      });
+    });
+
     const examples = readLabeledJsonl(dataset.test, options.testLimit);
-    const common = { modelDir, examples, maxLength, latencySamples: options.latencySamples ?? 100 };
-    const reference = await scoreVariant({ ...common, onnxPath, latencySamples: 1 });
-    const scored = await scoreVariant({ ...common, onnxPath: fp32Path });
-    const agree = scored.predictions.filter((p, i) => p === reference.predictions[i]).length;
-    return [
-      {
-        variant: "fp32",
-        file: "onnx/model.onnx",
-        bytes: fp32.bytes.byteLength,
-        gzipBytes: gzipSync(fp32.bytes).byteLength,
-        brotliBytes: brotliCompressSync(fp32.bytes).byteLength,
-        parameters: fp32.summary.parameterCount,
-        accuracy: scored.report.accuracy,
-        macroF1: scored.report.macro.f1,
-        agreement: agree / examples.length,
-        p50Ms: scored.latencyMs.p50,
-        p95Ms: scored.latencyMs.p95,
-      },
-    ];
-  });
+    const manifest = await api.manifest(MODEL_NAME, version);
+    const variants = await timed("evaluate", async (): Promise<VariantRow[]> => {
+      const rows: VariantRow[] = [];
+      let fp32Predictions: string[] = [];
+      const order = ["fp32", ...recipeNames];
+      for (const dtype of order) {
+        const variant = manifest.variants.find((v) => v.dtype === dtype);
+        if (!variant) throw new Error(`${MODEL_NAME}@${version} has no ${dtype} variant`);
+        const evaluation = await api.evaluateClassification(MODEL_NAME, {
+          examples,
+          variant: dtype,
+          version,
+        });
+        if (dtype === "fp32") fp32Predictions = evaluation.predictions;
+        const agree = evaluation.predictions.filter((p, i) => p === fp32Predictions[i]).length;
+        const times: number[] = [];
+        const samples = Math.min(options.latencySamples ?? 40, examples.length);
+        await api.infer(MODEL_NAME, {
+          text: examples[0]?.text ?? "",
+          variant: dtype,
+          version,
+          truncation: true,
+        });
+        for (let i = 0; i < samples; i++) {
+          const start = performance.now();
+          await api.infer(MODEL_NAME, {
+            text: examples[i]?.text ?? "",
+            variant: dtype,
+            version,
+            truncation: true,
+          });
+          times.push(performance.now() - start);
+        }
+        const download = await fetch(`${worker.url}/${MODEL_NAME}/resolve/${version}/${variant.path}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const bytes = new Uint8Array(await download.arrayBuffer());
+        const parameters = modelSummary(decodeModel(bytes)).parameterCount;
+        rows.push({
+          variant: dtype,
+          file: variant.path,
+          bytes: bytes.byteLength,
+          gzipBytes: gzipSync(bytes).byteLength,
+          brotliBytes: brotliCompressSync(bytes).byteLength,
+          parameters,
+          accuracy: evaluation.metrics.accuracy,
+          macroF1: evaluation.metrics.macroF1,
+          agreement: agree / examples.length,
+          p50Ms: median(times),
+          p95Ms: [...times].sort((a, b) => a - b)[Math.floor(0.95 * (times.length - 1))] ?? Number.NaN,
+        });
+        log(`  ${dtype}: accuracy ${(100 * evaluation.metrics.accuracy).toFixed(2)} %`);
+      }
+      return rows;
+    });
 
-  const testLabels = readLabeledJsonl(dataset.test, options.testLimit).map((e) => e.label);
-  return {
-    createdAt: new Date().toISOString(),
-    dataset: {
-      name: "SpamAssassin public corpus",
-      train: total(dataset.counts.train),
-      validation: total(dataset.counts.validation),
-      test: testLabels.length,
-    },
-    training: {
-      reused: saved.reused,
-      steps: saved.metrics.steps,
-      trainSeconds: saved.metrics.train_seconds,
-      validationAccuracy: saved.metrics.eval_accuracy,
-      onnxMaxAbsDiff: saved.metrics.onnx_max_abs_diff,
-      losses: saved.losses,
-      validation: saved.validation,
-    },
-    baseline: majorityBaseline(testLabels),
-    worker,
-    variants,
-    stageSeconds,
-  };
+    const generation = await timed("generation example", async () => {
+      await api.installWordNet(JSON.stringify(loadWordNetData()));
+      const examplesGen = subjectLineExamples(200);
+      const scored = await api.evaluateGeneration(MODEL_NAME, examplesGen);
+      return {
+        task: "subject lines: the first 8 words of each email's body against its real subject (lead baseline)",
+        count: scored.count,
+        bleu: scored.metrics.bleu?.score ?? Number.NaN,
+        rougeL: scored.metrics.rouge?.rougeL?.fmeasure ?? Number.NaN,
+        meteor: scored.metrics.meteor ?? Number.NaN,
+      };
+    });
+
+    return {
+      createdAt: new Date().toISOString(),
+      model: { name: MODEL_NAME, version },
+      dataset: {
+        name: "SpamAssassin public corpus",
+        train: total(dataset.counts.train),
+        validation: total(dataset.counts.validation),
+        test: examples.length,
+      },
+      training: {
+        reused: saved.reused,
+        steps: saved.metrics.steps,
+        trainSeconds: saved.metrics.train_seconds,
+        validationAccuracy: saved.metrics.eval_accuracy,
+        onnxMaxAbsDiff: saved.metrics.onnx_max_abs_diff,
+        losses: saved.losses,
+        validation: saved.validation,
+      },
+      baseline: majorityBaseline(examples.map((e) => e.label)),
+      worker: { url: worker.url, version: health.version },
+      compressionEvents: jobEvents.map((e) => ({ type: e.type, data: e.data })),
+      variants,
+      generation,
+      stageSeconds,
+    };
+  } finally {
+    await worker.stop();
+  }
 }

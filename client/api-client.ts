@@ -1,0 +1,198 @@
+// A typed client for the edge API (web-standard fetch only): what the CLI, the demo and runners
+// use to publish versions, start compression jobs, run inference and evaluations. Errors carry the
+// server's problem+json detail, so a caller can show one clear line.
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly problem: Record<string, unknown> | null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export interface ManifestVariant {
+  dtype: string;
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export interface Manifest {
+  name: string;
+  version: string;
+  files: { path: string; sha256: string; size: number }[];
+  variants: ManifestVariant[];
+}
+
+export interface Job {
+  id: string;
+  status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+  result: unknown;
+  error: string | null;
+}
+
+export interface JobEvent {
+  seq: number;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export interface ClassificationEvaluation {
+  variant: string;
+  version: string;
+  count: number;
+  metrics: { accuracy: number; macroF1: number; confusion: Record<string, Record<string, number>> };
+  intervals: { accuracy: { lower: number; upper: number } };
+  predictions: string[];
+}
+
+export interface GenerationEvaluation {
+  count: number;
+  metrics: {
+    bleu?: { score: number; signature: string };
+    chrf?: { score: number };
+    rouge?: Record<string, { fmeasure: number }>;
+    meteor?: number;
+  };
+}
+
+export class EdgetuneApi {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
+
+  async request<T>(
+    method: string,
+    path: string,
+    body?: Uint8Array | string | object,
+    contentType?: string,
+  ): Promise<T> {
+    const headers = new Headers();
+    if (this.token) headers.set("authorization", `Bearer ${this.token}`);
+    let payload: Uint8Array | string | undefined;
+    if (body instanceof Uint8Array || typeof body === "string") {
+      payload = body;
+      if (contentType) headers.set("content-type", contentType);
+    } else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers.set("content-type", "application/json");
+    }
+    const response = await this.#send(method, path, headers, payload);
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as unknown) : null;
+    if (!response.ok) {
+      const problem = (parsed ?? null) as Record<string, unknown> | null;
+      const detail = typeof problem?.detail === "string" ? problem.detail : response.statusText;
+      throw new ApiError(`${method} ${path}: ${response.status} ${detail}`, response.status, problem);
+    }
+    return parsed as T;
+  }
+
+  // A kept-alive connection that the server closed while idle fails the next request on it before the
+  // server sees it (undici: "other side closed", EPIPE); the pool may hold several such connections.
+  // Requests that are safe to repeat are retried on another connection; creating jobs or publishing
+  // is never repeated.
+  async #send(method: string, path: string, headers: Headers, payload: Uint8Array | string | undefined) {
+    const repeatable = method === "GET" || method === "PUT" || /\/(infer|evaluate)$/.test(path);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload ?? null });
+      } catch (err) {
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        const dropped = code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE";
+        if (!repeatable || !dropped || attempt >= 4) throw err;
+      }
+    }
+  }
+
+  uploadFile(name: string, version: string, path: string, bytes: Uint8Array) {
+    return this.request<{ sha256: string; size: number }>(
+      "PUT",
+      `/v1/models/${name}/versions/${version}/files/${path}`,
+      bytes,
+      "application/octet-stream",
+    );
+  }
+
+  publish(name: string, version: string, options: { public?: boolean } = {}) {
+    return this.request<{ manifestSha256: string; manifest: Manifest }>(
+      "POST",
+      `/v1/models/${name}/versions/${version}/publish`,
+      options,
+    );
+  }
+
+  manifest(name: string, version?: string) {
+    return this.request<Manifest>(
+      "GET",
+      `/v1/models/${name}/manifest${version ? `?version=${version}` : ""}`,
+    );
+  }
+
+  compress(name: string, version: string, recipes: (string | object)[]) {
+    return this.request<Job>("POST", `/v1/models/${name}/versions/${version}/compress`, { recipes });
+  }
+
+  job(id: string) {
+    return this.request<Job>("GET", `/v1/jobs/${id}`);
+  }
+
+  async jobEvents(id: string, after = 0) {
+    return (await this.request<{ data: JobEvent[] }>("GET", `/v1/jobs/${id}/events?after=${after}`)).data;
+  }
+
+  /** Polls a job until it ends, reporting each new event once; throws when it fails. */
+  async waitForJob(id: string, onEvent?: (event: JobEvent) => void, intervalMs = 250): Promise<Job> {
+    let seen = 0;
+    for (;;) {
+      const job = await this.job(id);
+      for (const event of await this.jobEvents(id, seen)) {
+        seen = event.seq;
+        onEvent?.(event);
+      }
+      if (job.status === "succeeded") return job;
+      if (job.status === "failed" || job.status === "cancelled") {
+        throw new ApiError(`job ${id} ${job.status}: ${job.error ?? "no detail"}`, 200, null);
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
+  infer(
+    name: string,
+    body: { text?: string; texts?: string[]; variant?: string; version?: string; truncation?: boolean },
+  ) {
+    return this.request<{ predictions: { label: string; score: number }[] }>(
+      "POST",
+      `/v1/models/${name}/infer`,
+      body,
+    );
+  }
+
+  evaluateClassification(
+    name: string,
+    body: { examples: { text: string; label: string }[]; variant?: string; version?: string },
+  ) {
+    return this.request<ClassificationEvaluation>("POST", `/v1/models/${name}/evaluate`, body);
+  }
+
+  evaluateGeneration(
+    name: string,
+    examples: { prediction: string; references: string[] }[],
+    metrics?: string[],
+  ) {
+    return this.request<GenerationEvaluation>("POST", `/v1/models/${name}/evaluate`, {
+      task: "generation",
+      examples,
+      ...(metrics ? { metrics } : {}),
+    });
+  }
+
+  installWordNet(json: string) {
+    return this.request<{ synsets: number }>("PUT", "/v1/system/wordnet", json, "application/json");
+  }
+}
