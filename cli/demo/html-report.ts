@@ -25,7 +25,7 @@ function extent(values: number[]): [number, number] {
 export function svgPlot(title: string, xLabel: string, yLabel: string, series: Series[]): string {
   const width = 560;
   const height = 320;
-  const pad = { left: 64, right: 16, top: 32, bottom: 48 };
+  const pad = { left: 64, right: 90, top: 32, bottom: 48 };
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return `<p>${escapeHtml(title)}: no data</p>`;
   const [x0, x1] = extent(all.map((p) => p.x));
@@ -33,7 +33,11 @@ export function svgPlot(title: string, xLabel: string, yLabel: string, series: S
   const sx = (x: number) => pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right);
   const sy = (y: number) => height - pad.bottom - ((y - y0) / (y1 - y0)) * (height - pad.top - pad.bottom);
   const ticks = (lo: number, hi: number) => [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
-  const fmt = (v: number) => (Math.abs(v) >= 1000 ? v.toExponential(1) : Number(v.toPrecision(3)).toString());
+  // enough decimals to tell the ticks apart: a quarter of the span decides
+  const decimals = (lo: number, hi: number) =>
+    Math.max(0, Math.min(4, Math.ceil(-Math.log10((hi - lo) / 4)) + 1));
+  const xDecimals = decimals(x0, x1);
+  const yDecimals = decimals(y0, y1);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}">`,
     `<text x="${width / 2}" y="18" text-anchor="middle" font-weight="bold">${escapeHtml(title)}</text>`,
@@ -41,10 +45,11 @@ export function svgPlot(title: string, xLabel: string, yLabel: string, series: S
     `<line x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${height - pad.bottom}" stroke="#444"/>`,
     ...ticks(x0, x1).map(
       (v) =>
-        `<text x="${sx(v)}" y="${height - pad.bottom + 16}" text-anchor="middle" font-size="11">${fmt(v)}</text>`,
+        `<text x="${sx(v)}" y="${height - pad.bottom + 16}" text-anchor="middle" font-size="11">${v.toFixed(xDecimals)}</text>`,
     ),
     ...ticks(y0, y1).map(
-      (v) => `<text x="${pad.left - 6}" y="${sy(v) + 4}" text-anchor="end" font-size="11">${fmt(v)}</text>`,
+      (v) =>
+        `<text x="${pad.left - 6}" y="${sy(v) + 4}" text-anchor="end" font-size="11">${v.toFixed(yDecimals)}</text>`,
     ),
     `<text x="${width / 2}" y="${height - 8}" text-anchor="middle" font-size="12">${escapeHtml(xLabel)}</text>`,
     `<text x="14" y="${height / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${height / 2})">${escapeHtml(yLabel)}</text>`,
@@ -60,7 +65,7 @@ export function svgPlot(title: string, xLabel: string, yLabel: string, series: S
       parts.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
     }
     parts.push(
-      `<text x="${width - pad.right - 4}" y="${pad.top + 14 * i}" text-anchor="end" font-size="12" fill="${s.color}">${escapeHtml(s.name)}</text>`,
+      `<text x="${width - 4}" y="${pad.top + 14 * i}" text-anchor="end" font-size="12" fill="${s.color}">${escapeHtml(s.name)}</text>`,
     );
   });
   parts.push("</svg>");
