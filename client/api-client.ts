@@ -100,7 +100,11 @@ export class EdgetuneApi {
     const repeatable = method === "GET" || method === "PUT" || /\/(infer|evaluate)$/.test(path);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload ?? null });
+        return await fetch(`${this.baseUrl}${path}`, {
+          method,
+          headers,
+          body: (payload ?? null) as RequestInit["body"],
+        });
       } catch (err) {
         const code = (err as { cause?: { code?: string } }).cause?.code;
         const dropped = code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE";
