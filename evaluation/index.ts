@@ -19,6 +19,7 @@ export type { ChrfOptions, ChrfScore } from "./chrf.ts";
 export { chrfOptionsSchema, corpusChrf, sentenceChrf } from "./chrf.ts";
 export type { ClassificationReport, ClassScores } from "./classification.ts";
 export { accuracy, classificationReport, f1, majorityBaseline } from "./classification.ts";
+export * from "./human.ts";
 export type { MeteorOptions } from "./meteor.ts";
 export { alignWords, meteor, meteorScore, singleMeteor } from "./meteor.ts";
 export { perplexity, perplexityFromLogits, tokenLossesFromLogits } from "./perplexity.ts";
