@@ -9,7 +9,7 @@ import { upgradeOpset } from "../graph/opset.ts";
 import { makeTensor, pack4 } from "../graph/tensors.ts";
 import { DataType } from "../onnx-io/data-types.ts";
 import { quantize4 } from "../quantize/math.ts";
-import { floatInitializer, rewriteWeightSites } from "../quantize/rewrite.ts";
+import { biasEpilogue, floatInitializer, rewriteWeightSites } from "../quantize/rewrite.ts";
 import { siteOptions } from "../quantize/sites.ts";
 import { definePass } from "./pass.ts";
 
@@ -135,17 +135,7 @@ export const quantize4bit = definePass({
           "com.microsoft",
         ),
       ];
-      if (site.bias) {
-        let bias = site.bias;
-        if (site.beta !== 1) {
-          const beta = ctx.addInitializer(
-            floatInitializer(names.fresh(`${label}_beta`), Float32Array.of(site.beta), []),
-          );
-          bias = names.fresh(`${label}_bias_scaled`);
-          nodes.push(makeNode("Mul", [site.bias, beta], [bias], names.fresh(`${label}_beta_Mul`)));
-        }
-        nodes.push(makeNode("Add", [product, bias], [out], names.fresh(`${label}_bias_Add`)));
-      }
+      nodes.push(...biasEpilogue(site, ctx, label, product, out));
       return { nodes };
     });
     const out =

@@ -8,7 +8,7 @@ import { intAttribute, makeNode } from "../graph/graph.ts";
 import { makeTensor } from "../graph/tensors.ts";
 import { DataType } from "../onnx-io/data-types.ts";
 import { quantize8 } from "../quantize/math.ts";
-import { floatInitializer, rewriteWeightSites } from "../quantize/rewrite.ts";
+import { biasEpilogue, floatInitializer, rewriteWeightSites } from "../quantize/rewrite.ts";
 import { siteOptions } from "../quantize/sites.ts";
 import { definePass } from "./pass.ts";
 
@@ -87,17 +87,7 @@ export const quantizeDynamicInt8 = definePass({
         makeNode("Mul", [act.scale, weightScale], [scale], names.fresh(`${label}_scale_Mul`)),
         makeNode("Mul", [asFloat, scale], [scaled], names.fresh(`${label}_Mul`)),
       ];
-      if (site.bias) {
-        let bias = site.bias;
-        if (site.beta !== 1) {
-          const beta = ctx.addInitializer(
-            floatInitializer(names.fresh(`${label}_beta`), Float32Array.of(site.beta), []),
-          );
-          bias = names.fresh(`${label}_bias_scaled`);
-          nodes.push(makeNode("Mul", [site.bias, beta], [bias], names.fresh(`${label}_beta_Mul`)));
-        }
-        nodes.push(makeNode("Add", [scaled, bias], [out], names.fresh(`${label}_bias_Add`)));
-      }
+      nodes.push(...biasEpilogue(site, ctx, label, scaled, out));
       return { nodes };
     });
     return {

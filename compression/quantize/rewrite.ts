@@ -2,7 +2,7 @@
 // pass replace each site's node by new nodes (and new initializers), keep everything else in
 // order, quantize a weight shared by several nodes once, then drop the float weights (and the
 // Identity/Constant chains in front of them) that nothing reads any more.
-import { type GraphIndex, indexGraph, NameScope, removeUnused } from "../graph/graph.ts";
+import { type GraphIndex, indexGraph, makeNode, NameScope, removeUnused } from "../graph/graph.ts";
 import { makeTensor } from "../graph/tensors.ts";
 import { OnnxIoError } from "../onnx-io/errors.ts";
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from "../onnx-io/onnx-types.ts";
@@ -88,4 +88,30 @@ export function rewriteWeightSites(
 /** A scalar or 1-D float32 initializer. */
 export function floatInitializer(name: string, values: Float32Array, dims: number[]): TensorProto {
   return makeTensor(name, 1, dims, values);
+}
+
+/**
+ * A Gemm site's epilogue once its product is computed: `out = product + beta · bias` (Mul only when
+ * beta ≠ 1). Nothing to add for a MatMul, or a Gemm without bias, whose product is written to `out`.
+ */
+export function biasEpilogue(
+  site: WeightSite,
+  ctx: RewriteContext,
+  label: string,
+  product: string,
+  out: string,
+): NodeProto[] {
+  if (!site.bias) return [];
+  const { names } = ctx;
+  const nodes: NodeProto[] = [];
+  let bias = site.bias;
+  if (site.beta !== 1) {
+    const beta = ctx.addInitializer(
+      floatInitializer(names.fresh(`${label}_beta`), Float32Array.of(site.beta), []),
+    );
+    bias = names.fresh(`${label}_bias_scaled`);
+    nodes.push(makeNode("Mul", [site.bias, beta], [bias], names.fresh(`${label}_beta_Mul`)));
+  }
+  nodes.push(makeNode("Add", [product, bias], [out], names.fresh(`${label}_bias_Add`)));
+  return nodes;
 }
