@@ -4,6 +4,7 @@ import { compress } from "./compression-jobs/route.ts";
 import type { AppEnv } from "./env.ts";
 import { evaluate } from "./evaluate/route.ts";
 import { wordnetUpload } from "./evaluate/wordnet.ts";
+import { files, fineTuningJobs, runnerLeases } from "./fine-tuning/index.ts";
 import { infer } from "./inference/route.ts";
 import { jobs } from "./jobs/routes.ts";
 import { allowKnownMethods } from "./method-not-allowed.ts";
@@ -47,6 +48,9 @@ export function createApp() {
     .route("/", wordnetUpload)
     .route("/", compress)
     .route("/", jobs)
+    .route("/", files)
+    .route("/", fineTuningJobs)
+    .route("/", runnerLeases)
     .route("/", resolve);
   app.notFound(notFound);
   app.onError(onError);
