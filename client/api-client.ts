@@ -59,6 +59,62 @@ export interface GenerationEvaluation {
   };
 }
 
+/** An uploaded fine-tuning file (`POST /v1/files`). */
+export interface FileObject {
+  id: string;
+  object: "file";
+  bytes: number;
+  filename: string;
+  purpose: "fine-tune";
+  lines: number;
+  sha256: string;
+}
+
+/** A fine-tuning job, shaped like OpenAI's. */
+export interface FineTuningJob {
+  id: string;
+  object: "fine_tuning.job";
+  model: string;
+  status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+  fine_tuned_model: string | null;
+  training_file: string;
+  validation_file: string | null;
+  hyperparameters: { n_epochs: number | "auto"; steps: number; batch_size: number; learning_rate: number };
+  error: { code: string; message: string; param: string | null } | null;
+  edgetune: {
+    output: { model: string; version: string };
+    attempts: number;
+    metrics: Record<string, number> | null;
+  };
+}
+
+export interface FineTuningJobEvent {
+  id: string;
+  created_at: number;
+  level: "info" | "warn" | "error";
+  message: string;
+  type: "message" | "metrics";
+  data: Record<string, unknown>;
+}
+
+/** A runner's lease on a fine-tuning job (`POST /v1/runner/leases`). */
+export interface RunnerLease {
+  id: string;
+  expires_at: number;
+  ttl_seconds: number;
+  job: FineTuningJob;
+  trainer_job: Record<string, unknown> & { data: Record<string, unknown> };
+  files: { training: { id: string; url: string }; validation: { id: string; url: string } | null };
+  output: { model: string; version: string };
+}
+
+export interface RunnerEvent {
+  type: string;
+  level?: "info" | "warn" | "error";
+  message?: string;
+  data?: Record<string, unknown>;
+}
+
 export class EdgetuneApi {
   constructor(
     readonly baseUrl: string,
@@ -198,5 +254,86 @@ export class EdgetuneApi {
 
   installWordNet(json: string) {
     return this.request<{ synsets: number }>("PUT", "/v1/system/wordnet", json, "application/json");
+  }
+
+  /** Uploads a JSONL training or validation file. */
+  uploadTrainingFile(jsonl: Uint8Array | string, filename = "train.jsonl") {
+    return this.request<FileObject>(
+      "POST",
+      `/v1/files?purpose=fine-tune&filename=${encodeURIComponent(filename)}`,
+      jsonl,
+      "application/jsonl",
+    );
+  }
+
+  /** A file's bytes, as uploaded. */
+  async fileContent(id: string): Promise<Uint8Array> {
+    const headers = new Headers();
+    if (this.token) headers.set("authorization", `Bearer ${this.token}`);
+    const path = `/v1/files/${id}/content`;
+    const response = await this.#send("GET", path, headers, undefined);
+    if (!response.ok) {
+      const problem = (await response.json().catch(() => null)) as Record<string, unknown> | null;
+      const detail = typeof problem?.detail === "string" ? problem.detail : response.statusText;
+      throw new ApiError(`GET ${path}: ${response.status} ${detail}`, response.status, problem);
+    }
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  createFineTuningJob(body: {
+    model: string;
+    training_file: string;
+    validation_file?: string;
+    hyperparameters?: { n_epochs?: number; steps?: number; batch_size?: number; learning_rate?: number };
+    suffix?: string;
+    seed?: number;
+    edgetune?: Record<string, unknown>;
+  }) {
+    return this.request<FineTuningJob>("POST", "/v1/fine_tuning/jobs", body);
+  }
+
+  fineTuningJob(id: string) {
+    return this.request<FineTuningJob>("GET", `/v1/fine_tuning/jobs/${id}`);
+  }
+
+  /** A job's events, oldest first (the API lists them newest first). */
+  async fineTuningEvents(id: string, limit = 1000) {
+    const list = await this.request<{ data: FineTuningJobEvent[] }>(
+      "GET",
+      `/v1/fine_tuning/jobs/${id}/events?limit=${limit}`,
+    );
+    return list.data.reverse();
+  }
+
+  cancelFineTuningJob(id: string) {
+    return this.request<FineTuningJob>("POST", `/v1/fine_tuning/jobs/${id}/cancel`);
+  }
+
+  /** Leases the oldest queued fine-tuning job; null when none is queued. */
+  lease(ttlSeconds: number) {
+    return this.request<RunnerLease | null>("POST", "/v1/runner/leases", { ttl_seconds: ttlSeconds });
+  }
+
+  heartbeat(lease: string, ttlSeconds?: number) {
+    return this.request<RunnerLease>(
+      "POST",
+      `/v1/runner/leases/${lease}/heartbeat`,
+      ttlSeconds === undefined ? {} : { ttl_seconds: ttlSeconds },
+    );
+  }
+
+  leaseEvents(lease: string, events: RunnerEvent[]) {
+    return this.request<{ accepted: number }>("POST", `/v1/runner/leases/${lease}/events`, { events });
+  }
+
+  completeLease(
+    lease: string,
+    body: { model_name: string; version: string; metrics?: Record<string, number>; trained_tokens?: number },
+  ) {
+    return this.request<FineTuningJob>("POST", `/v1/runner/leases/${lease}/complete`, body);
+  }
+
+  failLease(lease: string, error: string | { message: string; code?: string }) {
+    return this.request<FineTuningJob>("POST", `/v1/runner/leases/${lease}/fail`, { error });
   }
 }
