@@ -156,4 +156,32 @@ describe("edgetune runner", () => {
     expect(job.error?.message).toBe(outcome?.error);
     expect(job.error?.message).toMatch(/other/);
   });
+  it("stops the trainer when the job is cancelled (the heartbeat answers 409)", async () => {
+    const training = await api.uploadTrainingFile(syntheticJsonl(200, 3));
+    const created = await api.createFineTuningJob({
+      model: "tiny-bert",
+      training_file: training.id,
+      hyperparameters: { steps: 100_000, batch_size: 16 },
+      edgetune: {
+        task: { labels: ["ham", "spam"] },
+        tokenizer: { vocab_size: 200, min_frequency: 1 },
+        schedule: { max_seq_length: 32, log_interval: 1 },
+      },
+    });
+    let cancelled: Promise<unknown> | undefined;
+    const [outcome] = await runRunner({
+      api,
+      workDir: join(dir, "work"),
+      once: true,
+      ttlSeconds: 5,
+      onEvent: (_job, event) => {
+        if (event.type === "step") cancelled ??= api.cancelFineTuningJob(created.id);
+      },
+    });
+    await cancelled;
+    expect(outcome).toEqual({ id: created.id, status: "cancelled" });
+    const job = await api.fineTuningJob(created.id);
+    expect(job.status).toBe("cancelled");
+    expect(job.fine_tuned_model).toBeNull();
+  });
 });
