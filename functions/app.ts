@@ -4,6 +4,7 @@ import { compress } from "./compression-jobs/route.ts";
 import type { AppEnv } from "./env.ts";
 import { evaluate } from "./evaluate/route.ts";
 import { wordnetUpload } from "./evaluate/wordnet.ts";
+import { files, fineTuningJobs, runnerLeases } from "./fine-tuning/index.ts";
 import { humanEval } from "./human-eval/routes.ts";
 import { infer } from "./inference/route.ts";
 import { jobs } from "./jobs/routes.ts";
@@ -49,6 +50,9 @@ export function createApp() {
     .route("/", wordnetUpload)
     .route("/", compress)
     .route("/", jobs)
+    .route("/", files)
+    .route("/", fineTuningJobs)
+    .route("/", runnerLeases)
     .route("/", resolve);
   app.notFound(notFound);
   app.onError(onError);
