@@ -30,7 +30,7 @@ export interface GenerationExample {
 
 export interface DemoReport {
   createdAt: string;
-  model: { name: string; version: string };
+  model: { name: string; version: string; fineTuningJob: string; onnxPath: string };
   dataset: { name: string; train: number; validation: number; test: number };
   training: {
     reused: boolean;

@@ -1,23 +1,24 @@
-// The main job on the embedded default, through the product's own API: SpamAssassin → fine-tune
-// (the local runner) → publish to the edge API running in workerd → a compression job inside the
-// Worker → every variant evaluated through the evaluation endpoint, timed through inference.
-// A second run reuses what is there: the trained model, the published version, its variants.
+// The main job on the embedded default, through the product's own API: the edge API starts in
+// workerd; SpamAssassin's splits go up as files and a fine-tuning job is created (OpenAI-shaped);
+// the local runner leases it, trains, and publishes the checkpoint; a compression job inside the
+// Worker makes the variants; every variant is evaluated through the evaluation endpoint and timed
+// through inference. A second run reuses what is there: the job's model, its version, its variants.
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
-import { ApiError, EdgetuneApi, type JobEvent } from "../../client/index.ts";
+import { EdgetuneApi, type JobEvent } from "../../client/index.ts";
 import { decodeModel, modelSummary } from "../../compression/index.ts";
 import { loadWordNetData, majorityBaseline } from "../../evaluation/node.ts";
 import { startLocalWorker } from "../../functions/local.ts";
 import {
   type DoneMetrics,
   repoRoot,
-  runTrainer,
   type TrainerEvent,
   writeSpamAssassinDataset,
 } from "../../training-runner/index.ts";
+import { runRunner } from "../../training-runner/runner/index.ts";
 import { subjectLineExamples } from "./generation-example.ts";
 import { readLabeledJsonl } from "./labeled-jsonl.ts";
 import type { DemoReport, VariantRow } from "./report.ts";
@@ -41,12 +42,15 @@ export interface DemoOptions {
 
 interface SavedRun {
   jobHash: string;
+  fineTuningJob: string;
+  model: string;
+  version: string;
+  onnxPath: string;
   metrics: DoneMetrics;
   losses: { step: number; loss: number }[];
   validation: { step: number; loss: number; accuracy: number }[];
 }
 
-export const MODEL_NAME = "spam-classifier";
 const exampleJob = join(repoRoot, "training-runner", "examples", "tiny-classifier.json");
 const pruned = {
   name: "pruned50",
@@ -55,7 +59,6 @@ const pruned = {
   steps: [{ pass: "prune-magnitude", options: { sparsity: 0.5, scope: "global" } }],
 };
 export const defaultRecipes: (string | object)[] = ["fp16", "q8", "q4", pruned];
-const CHECKPOINT_FILES = ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"];
 
 function ensurePythonEnvironment(): void {
   const result = spawnSync("bash", [join(repoRoot, "scripts", "python-env.sh")], { stdio: "inherit" });
@@ -92,42 +95,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     `  SpamAssassin: ${total(dataset.counts.train)} train, ${total(dataset.counts.validation)} validation, ${total(dataset.counts.test)} test emails (${dataset.dropped} duplicates dropped)`,
   );
 
-  const job = JSON.parse(readFileSync(exampleJob, "utf8")) as {
-    data: Record<string, string>;
+  const example = JSON.parse(readFileSync(exampleJob, "utf8")) as {
+    model: { base: string };
+    task: { labels: string[] };
+    tokenizer: Record<string, unknown>;
     schedule: Record<string, number>;
   };
-  job.data = { train: dataset.train, validation: dataset.validation };
-  job.schedule = { ...job.schedule, ...options.schedule };
-  const jobHash = createHash("sha256").update(JSON.stringify(job)).digest("hex");
-  const runDir = join(workDir, "run");
-  const savedPath = join(runDir, "edgetune-run.json");
-  const modelDir = join(runDir, "model");
-
-  const saved = await timed("fine-tune", async (): Promise<SavedRun & { reused: boolean }> => {
-    if (!options.fresh && existsSync(savedPath) && existsSync(join(modelDir, "onnx", "model.onnx"))) {
-      const previous = JSON.parse(readFileSync(savedPath, "utf8")) as SavedRun;
-      if (previous.jobHash === jobHash) {
-        log("  reusing the model trained by an earlier run (--fresh trains again)");
-        return { ...previous, validation: previous.validation ?? [], reused: true };
-      }
-    }
-    rmSync(runDir, { recursive: true, force: true });
-    const losses: SavedRun["losses"] = [];
-    const validation: SavedRun["validation"] = [];
-    const run = await runTrainer({
-      job,
-      outDir: runDir,
-      onEvent: (event) => {
-        if (event.type === "step") losses.push({ step: event.step, loss: event.loss });
-        if (event.type === "eval")
-          validation.push({ step: event.step, loss: event.loss, accuracy: event.accuracy });
-        options.onTrainerEvent?.(event);
-      },
-    });
-    const record: SavedRun = { jobHash, metrics: run.metrics, losses, validation };
-    writeFileSync(savedPath, `${JSON.stringify(record, null, 2)}\n`);
-    return { ...record, reused: false };
-  });
+  const { steps, batch_size, learning_rate, seed, ...schedule } = {
+    ...example.schedule,
+    ...options.schedule,
+  };
+  const trainText = readFileSync(dataset.train);
+  const validationText = readFileSync(dataset.validation);
+  const jobHash = createHash("sha256")
+    .update(JSON.stringify({ example, schedule: options.schedule }))
+    .update(trainText)
+    .update(validationText)
+    .digest("hex");
+  const savedPath = join(workDir, "edgetune-run.json");
 
   const token = localToken(workDir);
   const worker = await timed("serve", () =>
@@ -138,38 +123,87 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const health = await api.request<{ status: string; version: string }>("GET", "/v1/health");
     log(`  edge API ${health.version} in workerd at ${worker.url} (state in ${join(workDir, "state")})`);
 
-    // the version is named after the checkpoint, so a retrained model is a new version
-    const checkpointHash = createHash("sha256");
-    for (const file of CHECKPOINT_FILES) checkpointHash.update(readFileSync(join(modelDir, file)));
-    const version = `run-${checkpointHash.digest("hex").slice(0, 12)}`;
-
-    await timed("publish", async () => {
-      try {
-        await api.manifest(MODEL_NAME, version);
-        log(`  ${MODEL_NAME}@${version} is already published`);
-        return;
-      } catch (err) {
-        if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    const saved = await timed("fine-tune", async (): Promise<SavedRun & { reused: boolean }> => {
+      if (!options.fresh && existsSync(savedPath)) {
+        const previous = JSON.parse(readFileSync(savedPath, "utf8")) as SavedRun;
+        const job =
+          previous.jobHash === jobHash
+            ? await api.fineTuningJob(previous.fineTuningJob).catch(() => null)
+            : null;
+        if (job?.status === "succeeded") {
+          log(`  reusing fine-tuning job ${job.id}: ${job.fine_tuned_model} (--fresh trains again)`);
+          return { ...previous, reused: true };
+        }
       }
-      for (const file of CHECKPOINT_FILES) {
-        const stored = await api.uploadFile(MODEL_NAME, version, file, readFileSync(join(modelDir, file)));
-        log(`  uploaded ${file} (${stored.size} bytes, sha256 ${stored.sha256.slice(0, 12)}…)`);
+      const training = await api.uploadTrainingFile(trainText, "spam-train.jsonl");
+      const validation = await api.uploadTrainingFile(validationText, "spam-validation.jsonl");
+      log(
+        `  uploaded ${training.id} (${training.lines} lines) and ${validation.id} (${validation.lines} lines)`,
+      );
+      const created = await api.createFineTuningJob({
+        model: example.model.base,
+        training_file: training.id,
+        validation_file: validation.id,
+        suffix: "spam",
+        ...(seed === undefined ? {} : { seed }),
+        hyperparameters: {
+          ...(steps === undefined ? {} : { steps }),
+          ...(batch_size === undefined ? {} : { batch_size }),
+          ...(learning_rate === undefined ? {} : { learning_rate }),
+        },
+        edgetune: { task: { labels: example.task.labels }, tokenizer: example.tokenizer, schedule },
+      });
+      log(`  fine-tuning job ${created.id} queued; the local runner leases it`);
+      const losses: SavedRun["losses"] = [];
+      const validationCurve: SavedRun["validation"] = [];
+      let metrics: DoneMetrics | undefined;
+      let onnxPath = "";
+      const [outcome] = await runRunner({
+        api,
+        workDir: join(workDir, "runner"),
+        once: true,
+        onEvent: (_job, event) => {
+          if (event.type === "step") losses.push({ step: event.step, loss: event.loss });
+          if (event.type === "eval")
+            validationCurve.push({ step: event.step, loss: event.loss, accuracy: event.accuracy });
+          if (event.type === "export") onnxPath = event.path;
+          if (event.type === "done") metrics = event.metrics;
+          options.onTrainerEvent?.(event);
+        },
+      });
+      if (outcome?.status !== "succeeded" || !metrics) {
+        throw new Error(
+          `fine-tuning job ${created.id} ${outcome?.status ?? "was not leased"}: ${outcome?.error ?? ""}`,
+        );
       }
-      const published = await api.publish(MODEL_NAME, version);
-      log(`  published ${MODEL_NAME}@${version} (manifest ${published.manifestSha256.slice(0, 12)}…)`);
+      const job = await api.fineTuningJob(created.id);
+      log(`  published ${job.fine_tuned_model}`);
+      const record: SavedRun = {
+        jobHash,
+        fineTuningJob: created.id,
+        model: job.edgetune.output.model,
+        version: job.edgetune.output.version,
+        onnxPath,
+        metrics,
+        losses,
+        validation: validationCurve,
+      };
+      writeFileSync(savedPath, `${JSON.stringify(record, null, 2)}\n`);
+      return { ...record, reused: false };
     });
+    const { model: modelName, version } = saved;
 
     const recipes = options.recipes ?? defaultRecipes;
     const recipeNames = recipes.map((r) => (typeof r === "string" ? r : (r as { name: string }).name));
     const jobEvents: JobEvent[] = [];
     await timed("compress", async () => {
-      const have = new Set((await api.manifest(MODEL_NAME, version)).variants.map((v) => v.dtype));
+      const have = new Set((await api.manifest(modelName, version)).variants.map((v) => v.dtype));
       const missing = recipes.filter((_, i) => !have.has(recipeNames[i] as string));
       if (missing.length === 0) {
         log(`  variants ${recipeNames.join(", ")} are already there`);
         return;
       }
-      const queued = await api.compress(MODEL_NAME, version, missing);
+      const queued = await api.compress(modelName, version, missing);
       log(`  compression job ${queued.id} queued`);
       await api.waitForJob(queued.id, (event) => {
         jobEvents.push(event);
@@ -181,15 +215,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     });
 
     const examples = readLabeledJsonl(dataset.test, options.testLimit);
-    const manifest = await api.manifest(MODEL_NAME, version);
+    const manifest = await api.manifest(modelName, version);
     const variants = await timed("evaluate", async (): Promise<VariantRow[]> => {
       const rows: VariantRow[] = [];
       let fp32Predictions: string[] = [];
       const order = ["fp32", ...recipeNames];
       for (const dtype of order) {
         const variant = manifest.variants.find((v) => v.dtype === dtype);
-        if (!variant) throw new Error(`${MODEL_NAME}@${version} has no ${dtype} variant`);
-        const evaluation = await api.evaluateClassification(MODEL_NAME, {
+        if (!variant) throw new Error(`${modelName}@${version} has no ${dtype} variant`);
+        const evaluation = await api.evaluateClassification(modelName, {
           examples,
           variant: dtype,
           version,
@@ -198,7 +232,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         const agree = evaluation.predictions.filter((p, i) => p === fp32Predictions[i]).length;
         const times: number[] = [];
         const samples = Math.min(options.latencySamples ?? 40, examples.length);
-        await api.infer(MODEL_NAME, {
+        await api.infer(modelName, {
           text: examples[0]?.text ?? "",
           variant: dtype,
           version,
@@ -206,7 +240,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         });
         for (let i = 0; i < samples; i++) {
           const start = performance.now();
-          await api.infer(MODEL_NAME, {
+          await api.infer(modelName, {
             text: examples[i]?.text ?? "",
             variant: dtype,
             version,
@@ -214,7 +248,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
           });
           times.push(performance.now() - start);
         }
-        const download = await fetch(`${worker.url}/${MODEL_NAME}/resolve/${version}/${variant.path}`, {
+        const download = await fetch(`${worker.url}/${modelName}/resolve/${version}/${variant.path}`, {
           headers: { authorization: `Bearer ${token}` },
         });
         const bytes = new Uint8Array(await download.arrayBuffer());
@@ -240,7 +274,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const generation = await timed("generation example", async () => {
       await api.installWordNet(JSON.stringify(loadWordNetData()));
       const examplesGen = subjectLineExamples(200);
-      const scored = await api.evaluateGeneration(MODEL_NAME, examplesGen);
+      const scored = await api.evaluateGeneration(modelName, examplesGen);
       return {
         task: "subject lines: the first 8 words of each email's body against its real subject (lead baseline)",
         count: scored.count,
@@ -252,7 +286,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
     return {
       createdAt: new Date().toISOString(),
-      model: { name: MODEL_NAME, version },
+      model: { name: modelName, version, fineTuningJob: saved.fineTuningJob, onnxPath: saved.onnxPath },
       dataset: {
         name: "SpamAssassin public corpus",
         train: total(dataset.counts.train),

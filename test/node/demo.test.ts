@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tableRows, writeReport } from "../../cli/demo/report.ts";
-import { MODEL_NAME, runDemo } from "../../cli/demo/run-demo.ts";
+import { runDemo } from "../../cli/demo/run-demo.ts";
 import { EdgetuneApi } from "../../client/index.ts";
 import { startLocalWorker } from "../../functions/local.ts";
 
@@ -76,8 +76,11 @@ describe("the demo, scaled down", () => {
     const worker = await startLocalWorker({ port: 0, stateDir: join(workDir, "state"), devToken: token });
     try {
       const api = new EdgetuneApi(worker.url, token);
-      const manifest = await api.manifest(MODEL_NAME, report.model.version);
-      const onnx = readFileSync(join(workDir, "run", "model", "onnx", "model.onnx"));
+      const job = await api.fineTuningJob(report.model.fineTuningJob);
+      expect(job.status).toBe("succeeded");
+      expect(job.fine_tuned_model).toBe(`${report.model.name}@${report.model.version}`);
+      const manifest = await api.manifest(report.model.name, report.model.version);
+      const onnx = readFileSync(report.model.onnxPath);
       const fp32 = manifest.files.find((f) => f.path === "onnx/model.onnx");
       expect(fp32?.sha256).toBe(createHash("sha256").update(onnx).digest("hex"));
       const examples = readFileSync(join(workDir, "data", "test.jsonl"), "utf8")
@@ -85,7 +88,7 @@ describe("the demo, scaled down", () => {
         .split("\n")
         .slice(0, 120)
         .map((l) => JSON.parse(l));
-      const q8 = await api.evaluateClassification(MODEL_NAME, {
+      const q8 = await api.evaluateClassification(report.model.name, {
         examples,
         variant: "q8",
         version: report.model.version,
