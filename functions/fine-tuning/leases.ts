@@ -2,7 +2,6 @@
 // appends events, then completes (idempotently) or fails it. A lease that runs out puts its job back
 // in the queue on the next lease call; a cancelled job answers its runner's heartbeat with 409.
 import { Hono } from "hono";
-import type { z } from "zod";
 import { requireScope } from "../auth/require.ts";
 import { conform } from "../conform.ts";
 import type { AppEnv } from "../env.ts";
@@ -34,25 +33,6 @@ import {
 } from "./store.ts";
 
 const WRITE = "to run fine-tuning jobs";
-
-/** A JSON body that may be left out (an empty body reads as `{}`). */
-async function optionalBody<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
-  const text = await req.text();
-  let value: unknown = {};
-  if (text.trim() !== "") {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new Problem({
-        status: 400,
-        slug: "invalid-json",
-        title: "Bad Request",
-        detail: "The request body is not valid JSON",
-      });
-    }
-  }
-  return schema.parse(value);
-}
 
 function leaseNotFound(lease: string): Problem {
   return new Problem({
@@ -130,7 +110,7 @@ function describe(e: { type: string; data: Record<string, unknown> }): string {
 export const runnerLeases = new Hono<AppEnv>()
   .post("/v1/runner/leases", requireScope("write", WRITE), async (c) => {
     const db = c.env.REGISTRY;
-    const { ttl_seconds } = await optionalBody(c.req.raw, LeaseRequest);
+    const { ttl_seconds } = await jsonBody(c.req.raw, LeaseRequest, { optional: true });
     const now = Date.now();
     for (const id of await requeueExpired(db, now)) {
       await addEvents(db, id, [
@@ -148,7 +128,7 @@ export const runnerLeases = new Hono<AppEnv>()
     const db = c.env.REGISTRY;
     const lease = c.req.param("lease");
     const row = await leasedJob(db, lease);
-    const body = await optionalBody(c.req.raw, HeartbeatRequest);
+    const body = await jsonBody(c.req.raw, HeartbeatRequest, { optional: true });
     const now = Date.now();
     const problem = notLive(row, now);
     if (problem) throw problem;

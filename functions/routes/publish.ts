@@ -7,6 +7,7 @@ import { requireScope } from "../auth/require.ts";
 import { bytesToHex } from "../auth/tokens.ts";
 import { conform } from "../conform.ts";
 import type { AppEnv } from "../env.ts";
+import { jsonBody } from "../json-body.ts";
 import { Problem } from "../problem.ts";
 import { commitVersion, getModel, PublishConflict, readStaging } from "../registry/db.ts";
 import { ModelName, parseParam, VersionName } from "../registry/names.ts";
@@ -15,30 +16,13 @@ import { Manifest, PublishRequest, PublishResponse } from "../schemas.ts";
 import { blobKey } from "../storage/blobs.ts";
 import { alreadyPublished } from "./upload.ts";
 
-async function readBody(req: Request): Promise<PublishRequest> {
-  const text = await req.text();
-  if (text.trim() === "") return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Problem({
-      status: 400,
-      slug: "invalid-json",
-      title: "Bad Request",
-      detail: "The request body is not valid JSON",
-    });
-  }
-  return PublishRequest.parse(json);
-}
-
 export const publish = new Hono<AppEnv>().post(
   "/v1/models/:name/versions/:version/publish",
   requireScope("write", "to publish a version"),
   async (c) => {
     const name = parseParam(ModelName, "name", c.req.param("name"));
     const version = parseParam(VersionName, "version", c.req.param("version"));
-    const request = await readBody(c.req.raw);
+    const request = await jsonBody(c.req.raw, PublishRequest, { optional: true });
 
     const staging = await readStaging(c.env.REGISTRY, name, version);
     if (staging.published) throw alreadyPublished(name, version);
