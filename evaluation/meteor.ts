@@ -24,7 +24,12 @@ export type MeteorOptions = z.input<typeof meteorOptionsSchema> & {
 type Enum = [index: number, word: string][];
 type Match = [hyp: number, ref: number];
 
-function matchEnums(hyp: Enum, ref: Enum): { matches: Match[]; hyp: Enum; ref: Enum } {
+/**
+ * One matching stage: right to left over the hypothesis, each word takes the rightmost unmatched
+ * reference word among its candidates (itself for the exact and stem stages, its synonyms too for
+ * the WordNet stage), as NLTK's _enum_align_words and _enum_wordnetsyn_match do.
+ */
+function alignStage(hyp: Enum, ref: Enum, candidates: (word: string) => Iterable<string>) {
   const positions = new Map<string, number[]>();
   ref.forEach(([, w], j) => {
     const list = positions.get(w);
@@ -36,43 +41,9 @@ function matchEnums(hyp: Enum, ref: Enum): { matches: Match[]; hyp: Enum; ref: E
   const matches: Match[] = [];
   for (let i = hyp.length - 1; i >= 0; i--) {
     const [hi, hw] = hyp[i] as [number, string];
-    const list = positions.get(hw);
-    if (list && list.length > 0) {
-      const j = list.pop() as number;
-      matchedHyp.add(i);
-      matchedRef.add(j);
-      matches.push([hi, (ref[j] as [number, string])[0]]);
-    }
-  }
-  return {
-    matches,
-    hyp: hyp.filter((_, i) => !matchedHyp.has(i)),
-    ref: ref.filter((_, j) => !matchedRef.has(j)),
-  };
-}
-
-function stemMatch(hyp: Enum, ref: Enum) {
-  const stem = (e: Enum): Enum => e.map(([i, w]) => [i, porterStem(w)]);
-  return matchEnums(stem(hyp), stem(ref));
-}
-
-function synonymMatch(hyp: Enum, ref: Enum, wordnet: SynonymSource | undefined) {
-  const positions = new Map<string, number[]>();
-  ref.forEach(([, w], j) => {
-    const list = positions.get(w);
-    if (list) list.push(j);
-    else positions.set(w, [j]);
-  });
-  const matchedHyp = new Set<number>();
-  const matchedRef = new Set<number>();
-  const matches: Match[] = [];
-  for (let i = hyp.length - 1; i >= 0; i--) {
-    const [hi, hw] = hyp[i] as [number, string];
-    const syns = new Set<string>([hw]);
-    if (wordnet) for (const s of wordnet.synonyms(hw)) if (!s.includes("_")) syns.add(s);
     let bestJ = -1;
     let bestWord: string | undefined;
-    for (const s of syns) {
+    for (const s of candidates(hw)) {
       const list = positions.get(s);
       if (list && list.length > 0 && (list[list.length - 1] as number) > bestJ) {
         bestJ = list[list.length - 1] as number;
@@ -91,6 +62,23 @@ function synonymMatch(hyp: Enum, ref: Enum, wordnet: SynonymSource | undefined) 
     hyp: hyp.filter((_, i) => !matchedHyp.has(i)),
     ref: ref.filter((_, j) => !matchedRef.has(j)),
   };
+}
+
+function matchEnums(hyp: Enum, ref: Enum): { matches: Match[]; hyp: Enum; ref: Enum } {
+  return alignStage(hyp, ref, (w) => [w]);
+}
+
+function stemMatch(hyp: Enum, ref: Enum) {
+  const stem = (e: Enum): Enum => e.map(([i, w]) => [i, porterStem(w)]);
+  return matchEnums(stem(hyp), stem(ref));
+}
+
+function synonymMatch(hyp: Enum, ref: Enum, wordnet: SynonymSource | undefined) {
+  return alignStage(hyp, ref, (w) => {
+    const syns = new Set<string>([w]);
+    if (wordnet) for (const s of wordnet.synonyms(w)) if (!s.includes("_")) syns.add(s);
+    return syns;
+  });
 }
 
 /** The aligned (hypothesis index, reference index) pairs, sorted by hypothesis index. */
