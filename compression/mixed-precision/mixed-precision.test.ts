@@ -1,0 +1,110 @@
+// Mixed precision on the trained BERT classifier fixture, in onnxruntime-node: the chosen mix meets
+// a budget that all-q4 misses, is smaller than all-q8, and the layers it keeps high are the ones
+// that matter (promoting the least sensitive layers instead does not meet the budget).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { describe, expect, it } from "vitest";
+import { decodeModel, encodeModel } from "../onnx-io/codec.ts";
+import { fixturesDir } from "../onnx-io/test-fixtures.ts";
+import { quantize4bit } from "../passes/quantize-4bit.ts";
+import { quantizeDynamicInt8 } from "../passes/quantize-dynamic-int8.ts";
+import { compareRuns } from "./agreement.ts";
+import { applyPrecisions, mixedPrecision, type Precision } from "./mixed-precision.ts";
+import { ortNodeRunner } from "./node-runner.ts";
+
+const dir = join(fixturesDir, "bert-legacy-trained");
+const ref = JSON.parse(readFileSync(join(dir, "reference.json"), "utf8")) as {
+  inputs: { input_ids: { data: number[] } };
+  labels: number[];
+};
+const model = decodeModel(readFileSync(join(dir, "model.onnx")));
+const seq = 16;
+const feeds: Record<string, ort.Tensor>[] = [];
+const labels: number[][] = [];
+for (let b = 0; b < ref.labels.length; b += 64) {
+  const ids = ref.inputs.input_ids.data.slice(b * seq, (b + 64) * seq);
+  feeds.push({
+    input_ids: new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [64, seq]),
+    attention_mask: new ort.Tensor("int64", new BigInt64Array(64 * seq).fill(1n), [64, seq]),
+  });
+  labels.push(ref.labels.slice(b, b + 64));
+}
+const run = ortNodeRunner(feeds);
+const budget = { maxRelativeError: 0.002, minTop1Agreement: 1 };
+
+describe("accuracy-gated mixed precision", () => {
+  it("meets a budget all-q4 misses, with a file smaller than all-q8, mixing MatMulNBits and MatMulInteger", async () => {
+    const reference = await run(encodeModel(model));
+    const q4 = await quantize4bit.apply(model, quantize4bit.options.parse({}));
+    const allQ4 = compareRuns(reference, await run(encodeModel(q4.model)));
+    expect(allQ4.relativeError).toBeGreaterThan(budget.maxRelativeError);
+
+    const { model: mixed, report } = await mixedPrecision(model, { low: "q4", high: "q8", budget }, run, {
+      labels,
+    });
+    expect(report.met).toBe(true);
+    expect(report.allLow.relativeError).toBeCloseTo(allQ4.relativeError, 6);
+    // measured again from the file it returns, not taken from the report
+    const mixedBytes = encodeModel(mixed);
+    const measured = compareRuns(reference, await run(mixedBytes), { labels });
+    expect(measured.relativeError).toBeLessThanOrEqual(budget.maxRelativeError);
+    expect(measured.top1).toBe(1);
+    expect(measured.accuracy).toBe(1);
+
+    const ops = mixed.graph?.node.map((n) => n.opType) ?? [];
+    const high = report.layers.filter((l) => l.precision === "q8");
+    expect(high.length).toBeGreaterThan(0);
+    expect(high.length).toBeLessThan(report.layers.length);
+    expect(ops.filter((o) => o === "MatMulNBits")).toHaveLength(report.layers.length - high.length);
+    expect(ops.filter((o) => o === "MatMulInteger")).toHaveLength(high.length);
+
+    const q8 = await quantizeDynamicInt8.apply(model, quantizeDynamicInt8.options.parse({}));
+    expect(mixedBytes.length).toBeLessThan(encodeModel(q8.model).length);
+    expect(mixedBytes.length).toBeGreaterThan(encodeModel(q4.model).length);
+  });
+
+  it("promotes the most sensitive layers: the same number of least sensitive ones misses the budget", async () => {
+    const { report } = await mixedPrecision(model, { budget: { maxRelativeError: 0.0008 } }, run);
+    expect(report.met).toBe(true);
+    const promoted = report.layers.filter((l) => l.precision === "q8").length;
+    const bySensitivity = [...report.layers].sort((a, b) => a.sensitivity - b.sensitivity);
+    // every promoted layer is at least as sensitive as every layer left at q4
+    const lowMax = Math.max(...report.layers.filter((l) => l.precision === "q4").map((l) => l.sensitivity));
+    for (const l of report.layers.filter((x) => x.precision === "q8"))
+      expect(l.sensitivity).toBeGreaterThanOrEqual(lowMax);
+    const least = new Map<string, Precision>(
+      bySensitivity.map((l, i) => [l.node, i < promoted ? "q8" : "q4"] as [string, Precision]),
+    );
+    const reference = await run(encodeModel(model));
+    const wrongChoice = compareRuns(reference, await run(encodeModel(await applyPrecisions(model, least))));
+    expect(wrongChoice.relativeError).toBeGreaterThan(0.0008);
+  });
+
+  it("keeps fp32 as the high precision when asked, and reports an unreachable budget as not met", async () => {
+    const exact = await mixedPrecision(model, { high: "fp32", budget: { maxRelativeError: 0 } }, run);
+    expect(exact.report.met).toBe(true);
+    expect(exact.report.layers.every((l) => l.precision === "fp32")).toBe(true);
+    expect(exact.model.graph?.node.some((n) => n.opType === "MatMulNBits")).toBe(false);
+    const unreachable = await mixedPrecision(model, { high: "q8", budget: { maxRelativeError: 0 } }, run);
+    expect(unreachable.report.met).toBe(false);
+    expect(unreachable.report.chosen.relativeError).toBeGreaterThan(0);
+    expect(unreachable.report.layers.every((l) => l.precision === "q8")).toBe(true);
+  });
+
+  it("refuses options that cannot work, before running anything", async () => {
+    let runs = 0;
+    const counting = async (bytes: Uint8Array) => {
+      runs++;
+      return run(bytes);
+    };
+    await expect(mixedPrecision(model, { budget: {} }, counting)).rejects.toThrow(/at least one budget/);
+    await expect(
+      mixedPrecision(model, { low: "q8", high: "q4", budget: { minCosine: 0.9 } }, counting),
+    ).rejects.toThrow(/low must be a lower precision/);
+    await expect(mixedPrecision(model, { budget: { maxAccuracyDrop: 0.01 } }, counting)).rejects.toThrow(
+      /needs labelled inputs/,
+    );
+    expect(runs).toBe(0);
+  });
+});
