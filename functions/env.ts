@@ -5,6 +5,11 @@ export interface Env {
   /** Largest file one upload may carry, in bytes (a decimal string; wrangler.toml sets it). */
   EDGETUNE_MAX_UPLOAD_BYTES: string;
   /**
+   * Largest source model (with its external data, in bytes, a decimal string) that the Worker's Queue
+   * consumer compresses; larger ones wait for a runner. Unset: 32 MiB (compression-jobs/runner-handoff.ts).
+   */
+  EDGETUNE_WORKER_COMPRESSION_MAX_BYTES?: string;
+  /**
    * Secret: the API tokens, as JSON `{ "<sha256 hex of token>": ["read" | "write" | "admin", ...] }`.
    * Only hashes are configured, so the secret never holds a usable token. Unset: no token is valid.
    */

@@ -1,5 +1,7 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, problemOf, publish, stage } from "../../test/workers/api.ts";
+import { decodeModel, encodeModel, modelSummary, preset, runRecipe } from "../../compression/index.ts";
+import { api, problemOf, publish, sha256Hex, stage } from "../../test/workers/api.ts";
 import config from "../inference/fixtures/tiny-spam/config.json";
 import expected from "../inference/fixtures/tiny-spam/expected.json";
 import modelBytes from "../inference/fixtures/tiny-spam/model.onnx";
@@ -8,6 +10,7 @@ import tokenizerConfig from "../inference/fixtures/tiny-spam/tokenizer_config.js
 import { InferResponse } from "../inference/schemas.ts";
 import { Job, JobEventList } from "../jobs/schemas.ts";
 import { Manifest } from "../schemas.ts";
+import type { CompressionLease } from "./schemas.ts";
 
 const files = {
   "config.json": JSON.stringify(config),
@@ -108,5 +111,152 @@ describe("compression jobs", () => {
     });
     await problemOf(unauthorized, 403);
     await problemOf(await api("/v1/jobs/job_0123", { token: "read" }), 404);
+  });
+});
+
+describe("compression jobs too large for the Worker", () => {
+  const leaseOf = (res: Response) => res.json() as Promise<CompressionLease>;
+
+  it("leaves a model above the limit queued for a runner, which leases it and adds its variants", async () => {
+    await stage("spam-large", "1.0.0", files);
+    expect((await publish("spam-large", "1.0.0")).status).toBe(201);
+    const limit = modelBytes.byteLength - 1; // the fixture is one byte over: a "large" model here
+    const previous = env.EDGETUNE_WORKER_COMPRESSION_MAX_BYTES;
+    env.EDGETUNE_WORKER_COMPRESSION_MAX_BYTES = String(limit);
+    let queued: Job;
+    try {
+      const res = await api("/v1/models/spam-large/versions/1.0.0/compress", {
+        method: "POST",
+        token: "write",
+        ...json({ recipes: ["q4"] }),
+      });
+      expect(res.status).toBe(202);
+      queued = Job.parse(await res.json());
+    } finally {
+      env.EDGETUNE_WORKER_COMPRESSION_MAX_BYTES = previous;
+    }
+
+    // the Queue consumer never starts it: it waits, queued, for a runner
+    await new Promise((r) => setTimeout(r, 1500));
+    const waiting = Job.parse(await (await api(`/v1/jobs/${queued.id}`, { token: "read" })).json());
+    expect(waiting.status).toBe("queued");
+    const before = JobEventList.parse(
+      await (await api(`/v1/jobs/${queued.id}/events`, { token: "read" })).json(),
+    );
+    expect(before.data.map((e) => [e.type, e.data])).toEqual([
+      ["queued.runner", { size: modelBytes.byteLength, limit }],
+    ]);
+
+    // a read token cannot lease; a write token leases it, with the source to download
+    await problemOf(await api("/v1/runner/compression-leases", { method: "POST", token: "read" }), 403);
+    const leased = await api("/v1/runner/compression-leases", {
+      method: "POST",
+      token: "write",
+      ...json({ ttl_seconds: 60 }),
+    });
+    expect(leased.status).toBe(201);
+    const lease = await leaseOf(leased);
+    expect(lease.job.id).toBe(queued.id);
+    expect(lease.job.status).toBe("running");
+    expect(lease.request.recipes).toEqual(["q4"]);
+    expect(lease.files.map((f) => [f.path, f.size])).toEqual([["onnx/model.onnx", modelBytes.byteLength]]);
+    const source = await api(new URL(lease.files[0]?.url ?? "").pathname, { token: "write" });
+    expect(new Uint8Array(await source.arrayBuffer())).toEqual(new Uint8Array(modelBytes));
+    // nothing else waits
+    expect((await api("/v1/runner/compression-leases", { method: "POST", token: "write" })).status).toBe(204);
+
+    // the runner's variant: the same passes the Worker runs (q4: no other test made these bytes)
+    const { model } = await runRecipe(decodeModel(new Uint8Array(modelBytes)), preset("q4"));
+    const bytes = encodeModel(model);
+    const sha256 = await sha256Hex(bytes);
+    const summary = modelSummary(model);
+    const entry = {
+      file: { path: "onnx/model_q4.onnx", sha256, size: bytes.byteLength },
+      variant: {
+        dtype: "q4",
+        path: "onnx/model_q4.onnx",
+        sha256,
+        size: bytes.byteLength,
+        irVersion: summary.irVersion,
+        opsets: summary.opsets,
+        inputs: summary.inputs,
+        outputs: summary.outputs,
+      },
+    };
+    const base = `/v1/runner/compression-leases/${lease.id}`;
+    // completing before the bytes are uploaded is refused, and changes nothing
+    const early = await api(`${base}/complete`, {
+      method: "POST",
+      token: "write",
+      ...json({ variants: [entry] }),
+    });
+    expect((await problemOf(early, 409)).detail).toMatch(/was not uploaded/);
+    const put = await api(`${base}/files/onnx/model_q4.onnx`, {
+      method: "PUT",
+      token: "write",
+      body: bytes,
+    });
+    expect(put.status).toBe(201);
+    expect(await put.json()).toEqual({ path: "onnx/model_q4.onnx", sha256, size: bytes.byteLength });
+    const events = await api(`${base}/events`, {
+      method: "POST",
+      token: "write",
+      ...json({ events: [{ type: "variant.done", data: { name: "q4", size: bytes.byteLength } }] }),
+    });
+    expect(events.status).toBe(201);
+    const done = await api(`${base}/complete`, {
+      method: "POST",
+      token: "write",
+      ...json({ variants: [entry] }),
+    });
+    expect(done.status).toBe(200);
+    expect(Job.parse(await done.json())).toMatchObject({ status: "succeeded", error: null });
+
+    const manifest = Manifest.parse(
+      await (await api("/v1/models/spam-large/manifest", { token: "read" })).json(),
+    );
+    expect(manifest.variants.find((v) => v.dtype === "q4")?.sha256).toBe(sha256);
+    const download = await api("/spam-large/resolve/1.0.0/onnx/model_q4.onnx", { token: "read" });
+    expect(await sha256Hex(new Uint8Array(await download.arrayBuffer()))).toBe(sha256);
+    // the lease is spent: a heartbeat hears the job is finished
+    const late = await api(`${base}/heartbeat`, { method: "POST", token: "write" });
+    expect((await problemOf(late, 409)).type).toMatch(/job-finished$/);
+    await problemOf(
+      await api("/v1/runner/compression-leases/clease-nope/heartbeat", { method: "POST", token: "write" }),
+      404,
+    );
+  }, 120_000);
+
+  it("a runner's failure fails the job and adds nothing", async () => {
+    await stage("spam-large-fail", "1.0.0", files);
+    expect((await publish("spam-large-fail", "1.0.0")).status).toBe(201);
+    const previous = env.EDGETUNE_WORKER_COMPRESSION_MAX_BYTES;
+    env.EDGETUNE_WORKER_COMPRESSION_MAX_BYTES = "1";
+    try {
+      const res = await api("/v1/models/spam-large-fail/versions/1.0.0/compress", {
+        method: "POST",
+        token: "write",
+        ...json({ recipes: ["q8"] }),
+      });
+      expect(res.status).toBe(202);
+    } finally {
+      env.EDGETUNE_WORKER_COMPRESSION_MAX_BYTES = previous;
+    }
+    const lease = await leaseOf(
+      await api("/v1/runner/compression-leases", { method: "POST", token: "write" }),
+    );
+    const failed = await api(`/v1/runner/compression-leases/${lease.id}/fail`, {
+      method: "POST",
+      token: "write",
+      ...json({ error: "onnxruntime refused the q8 variant" }),
+    });
+    expect(Job.parse(await failed.json())).toMatchObject({
+      status: "failed",
+      error: "onnxruntime refused the q8 variant",
+    });
+    const manifest = Manifest.parse(
+      await (await api("/v1/models/spam-large-fail/manifest", { token: "read" })).json(),
+    );
+    expect(manifest.variants.map((v) => v.dtype)).toEqual(["fp32"]);
   });
 });
