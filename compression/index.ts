@@ -2,6 +2,7 @@
 // Node APIs, no code generation), so the CLI, the runner and the Worker's compression jobs run the
 // same code: the ONNX codec, external data through a reader, summaries, graph walking, the pass
 // registry and recipes. Node-only pieces (model files, verification) are in node.ts.
+export * from "./ensemble/index.ts";
 export * from "./mixed-precision/index.ts";
 export {
   type DecodeOptions,

@@ -1,0 +1,2 @@
+// Ensembles of compatible models as one ONNX graph (Worker-safe).
+export { EnsembleError, type EnsembleOptions, ensembleModels } from "./ensemble.ts";
