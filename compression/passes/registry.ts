@@ -7,12 +7,14 @@ import { pruneMagnitude } from "./prune-magnitude.ts";
 import { quantize4bit } from "./quantize-4bit.ts";
 import { quantizeDynamicInt8 } from "./quantize-dynamic-int8.ts";
 import { quantizeEmbedding } from "./quantize-embedding.ts";
+import { quantizeStaticInt8 } from "./quantize-static-int8.ts";
 import { quantizeWeight8bit } from "./quantize-weight-8bit.ts";
 import { structuredFfn } from "./structured-ffn.ts";
 import { structuredHeads } from "./structured-heads.ts";
 
 export const passes: readonly CompressionPass[] = [
   quantizeDynamicInt8,
+  quantizeStaticInt8,
   quantizeWeight8bit,
   quantize4bit,
   quantizeEmbedding,
