@@ -13,3 +13,4 @@ export {
   verifyOptionsSchema,
   verifyVariant,
 } from "./verify.ts";
+export { median, type WebLatency, webLatency } from "./web-latency.ts";

@@ -1,7 +1,7 @@
 // Node only (the CLI, the runner, benchmarks): what a compressed variant cost and what it saved,
 // measured against the original. Sizes raw and as a browser downloads them (gzip, brotli),
 // parameters, per-output max abs diff and cosine similarity, top-1 agreement of the last axis,
-// median latency in onnxruntime-node, and task accuracy when labelled examples are given.
+// median latency in onnxruntime-node and in onnxruntime-web (WASM), and task accuracy when labelled examples are given.
 // Sessions run single-threaded at 'basic' optimization so quantized ops compute what the file
 // says (see shared/notes/platform.md) and the comparison is the file's, not the optimizer's.
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -11,6 +11,7 @@ import { indexGraph } from "../graph/graph.ts";
 import { DataType } from "../onnx-io/data-types.ts";
 import type { ModelProto } from "../onnx-io/onnx-types.ts";
 import { countParameters } from "../onnx-io/summary.ts";
+import { median, type WebLatency, webLatency } from "./web-latency.ts";
 
 export type Feeds = Record<string, ort.Tensor>;
 
@@ -48,6 +49,8 @@ export interface VariantReport {
   top1Agreement: number;
   rows: number;
   latencyMs: { median: number; runs: number } | null;
+  /** The same timing in onnxruntime-web's WASM backend (or why the file did not load there). */
+  latencyWebMs: WebLatency | null;
   accuracy?: number;
   steps?: unknown[];
 }
@@ -155,6 +158,8 @@ export async function verifyVariant(args: {
   model: ModelProto;
   feeds: Feeds[];
   latencyRuns?: number;
+  /** Also time the variant in onnxruntime-web (WASM); default true when latencyRuns > 0. */
+  webLatency?: boolean;
   examples?: LabelledExample[];
   file?: string;
 }): Promise<VariantReport> {
@@ -208,16 +213,10 @@ export async function verifyVariant(args: {
         await b.run(first);
         times.push(performance.now() - t0);
       }
-      times.sort((x, y) => x - y);
-      const mid = times.length >> 1;
-      latencyMs = {
-        median:
-          times.length % 2
-            ? (times[mid] as number)
-            : ((times[mid - 1] as number) + (times[mid] as number)) / 2,
-        runs,
-      };
+      latencyMs = { median: median(times), runs };
     }
+    const latencyWebMs =
+      runs > 0 && first && args.webLatency !== false ? await webLatency(args.compressed, first, runs) : null;
     let accuracy: number | undefined;
     if (args.examples?.length) {
       let right = 0;
@@ -246,6 +245,7 @@ export async function verifyVariant(args: {
       top1Agreement: rows ? agree / rows : 1,
       rows,
       latencyMs,
+      latencyWebMs,
       ...(accuracy !== undefined ? { accuracy } : {}),
     };
   } finally {
@@ -254,20 +254,26 @@ export async function verifyVariant(args: {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const webCell = (w: WebLatency | null) =>
+  w === null
+    ? ""
+    : "error" in w
+      ? `fails: ${w.error.replaceAll("|", "\\|").slice(0, 80)}`
+      : w.median.toFixed(3);
 
 /** One readable table: a row per variant, sizes relative to the first (the original) row. */
 export function reportMarkdown(reports: VariantReport[]): string {
   const base = reports[0]?.size.raw ?? 1;
   const lines = [
-    "| variant | file | size | % of first | gzip | brotli | params | max abs diff | cosine | top-1 agreement | accuracy | p50 ms |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| variant | file | size | % of first | gzip | brotli | params | max abs diff | cosine | top-1 agreement | accuracy | p50 ms (ort-node) | p50 ms (ort-web wasm) |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of reports) {
     const outs = Object.values(r.outputs);
     const maxDiff = outs.length ? Math.max(...outs.map((o) => o.maxAbsDiff)) : 0;
     const cos = outs.length ? Math.min(...outs.map((o) => o.cosine)) : 1;
     lines.push(
-      `| ${r.variant} | ${r.file ?? ""} | ${r.size.raw} | ${pct(r.size.raw / base)} | ${r.size.gzip} | ${r.size.brotli} | ${r.parameters} | ${maxDiff.toExponential(2)} | ${cos.toFixed(5)} | ${pct(r.top1Agreement)} | ${r.accuracy === undefined ? "" : pct(r.accuracy)} | ${r.latencyMs ? r.latencyMs.median.toFixed(3) : ""} |`,
+      `| ${r.variant} | ${r.file ?? ""} | ${r.size.raw} | ${pct(r.size.raw / base)} | ${r.size.gzip} | ${r.size.brotli} | ${r.parameters} | ${maxDiff.toExponential(2)} | ${cos.toFixed(5)} | ${pct(r.top1Agreement)} | ${r.accuracy === undefined ? "" : pct(r.accuracy)} | ${r.latencyMs ? r.latencyMs.median.toFixed(3) : ""} | ${webCell(r.latencyWebMs)} |`,
     );
   }
   return `${lines.join("\n")}\n`;

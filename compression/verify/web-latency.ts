@@ -1,0 +1,58 @@
+// Latency in onnxruntime-web (the WASM build the Worker and browsers run), measured in Node next to
+// onnxruntime-node's: the same file can be fast natively and slow in WASM (MatMulNBits, int8
+// kernels differ), and the edge serves WASM. Single-threaded, like the Worker.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as ortWeb from "onnxruntime-web";
+import type { Feeds } from "./verify.ts";
+
+let configured = false;
+
+function configure(): void {
+  if (configured) return;
+  ortWeb.env.wasm.numThreads = 1;
+  ortWeb.env.wasm.proxy = false;
+  const require = createRequire(import.meta.url);
+  ortWeb.env.wasm.wasmBinary = readFileSync(require.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"));
+  configured = true;
+}
+
+export function median(times: number[]): number {
+  const sorted = [...times].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export type WebLatency = { median: number; runs: number } | { error: string };
+
+/** Median time of `runs` single runs on `feeds` (after one warm-up) in onnxruntime-web's WASM backend. */
+export async function webLatency(bytes: Uint8Array, feeds: Feeds, runs: number): Promise<WebLatency> {
+  configure();
+  let session: ortWeb.InferenceSession;
+  try {
+    session = await ortWeb.InferenceSession.create(bytes, { graphOptimizationLevel: "basic" });
+  } catch (error) {
+    // e.g. an operator the WASM build lacks: worth a line in the report, not a failed run
+    return { error: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "failed" };
+  }
+  try {
+    const webFeeds = Object.fromEntries(
+      Object.entries(feeds).map(([k, t]) => [
+        k,
+        new ortWeb.Tensor(t.type as "float32", t.data as Float32Array, t.dims),
+      ]),
+    );
+    await session.run(webFeeds);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await session.run(webFeeds);
+      times.push(performance.now() - t0);
+    }
+    return { median: median(times), runs };
+  } finally {
+    await session.release();
+  }
+}
