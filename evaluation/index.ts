@@ -1,6 +1,7 @@
 // evaluation/ — metrics shared by the Worker's evaluation endpoint, the runner and the CLI.
 // Text metrics reproduce the reference implementations exactly (sacreBLEU 2.6.0, rouge-score
-// 0.1.2, NLTK 3.10 METEOR with WordNet 3.0); nothing here needs Node or Python at run time.
+// 0.1.2 with NLTK's English Punkt for split_summaries, NLTK 3.10 METEOR with WordNet 3.0);
+// nothing here needs Node or Python at run time.
 // WordNet's data is loaded by the caller: evaluation/wordnet-node.ts (Node) or any WordNetData.
 import { type BleuOptions, type BleuScore, corpusBleu } from "./bleu.ts";
 import { type ChrfOptions, type ChrfScore, corpusChrf } from "./chrf.ts";
@@ -24,9 +25,12 @@ export type { MeteorOptions } from "./meteor.ts";
 export { alignWords, meteor, meteorScore, singleMeteor } from "./meteor.ts";
 export { perplexity, perplexityFromLogits, tokenLossesFromLogits } from "./perplexity.ts";
 export { porterStem } from "./porter.ts";
+export type { PunktParameters, PunktParametersJson } from "./punkt.ts";
+export { PunktSentenceTokenizer, punktParameters } from "./punkt.ts";
 export type { RougeOptions, RougeScore, RougeType } from "./rouge.ts";
 export { rouge, rougeOptionsSchema, rougeScore, rougeTokenize } from "./rouge.ts";
 export type { SacreTokenizerName } from "./sacrebleu-tokenizers.ts";
+export { sentTokenize } from "./sent-tokenize.ts";
 export type { SynonymSource, WordNetData, WordNetPos } from "./wordnet.ts";
 export { WordNet } from "./wordnet.ts";
 

@@ -1,9 +1,16 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadFixtures, mismatches } from "./fixtures/reference.ts";
+import { loadFixtures, mismatches, type ReferenceCase } from "./fixtures/reference.ts";
 import { rouge, rougeScore, rougeTokenize } from "./rouge.ts";
 
 const fx = loadFixtures();
 const TYPES = ["rouge1", "rouge2", "rougeL", "rougeLsum"] as const;
+/** rouge-score with split_summaries=True (evaluation/fixtures/make_punkt_fixtures.py). */
+const split = (
+  JSON.parse(readFileSync(new URL("./fixtures/punkt.json", import.meta.url), "utf8")) as {
+    rougeSplitSummaries: { cases: ReferenceCase[]; runs: (typeof fx.rouge)[number][] };
+  }
+).rougeSplitSummaries;
 
 describe("ROUGE matches rouge-score", () => {
   for (const run of fx.rouge) {
@@ -27,6 +34,39 @@ describe("ROUGE matches rouge-score", () => {
       expect(bad.slice(0, 10)).toEqual([]);
     });
   }
+
+  for (const run of split.runs) {
+    it(`split_summaries (NLTK's English Punkt): rouge1/2/L/Lsum on every case, stemmer ${run.useStemmer}`, () => {
+      const bad: string[] = [];
+      split.cases.forEach((c, i) => {
+        const got = rougeScore(c.hypothesis, c.references, {
+          useStemmer: run.useStemmer,
+          splitSummaries: true,
+        });
+        for (const t of TYPES) {
+          const g = got[t];
+          const w = run.scores[i]?.[t] ?? [];
+          bad.push(
+            ...mismatches(
+              `case ${i} ${t}`,
+              [g?.precision ?? -1, g?.recall ?? -1, g?.fmeasure ?? -1],
+              w,
+              1e-9,
+            ),
+          );
+        }
+      });
+      expect(bad.slice(0, 10)).toEqual([]);
+      expect(split.cases.length).toBeGreaterThan(400);
+    });
+  }
+
+  it("split_summaries changes rougeLsum on the fixture (sentences are not lines there)", () => {
+    const lines = fx.rouge[0]?.scores ?? [];
+    const sentences = split.runs[0]?.scores ?? [];
+    const differ = lines.filter((s, i) => s.rougeLsum[2] !== sentences[i]?.rougeLsum[2]).length;
+    expect(differ).toBeGreaterThan(20);
+  });
 
   it("the stemmer changes scores on the fixture (so both runs test something different)", () => {
     const [plain, stemmed] = fx.rouge;

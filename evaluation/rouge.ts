@@ -2,9 +2,12 @@
 // tokenizer (lowercase, non-alphanumerics to spaces, ASCII a-z0-9 tokens), optional Porter
 // stemming of tokens longer than 3 characters (NLTK's stemmer, as rouge-score uses), rougeN,
 // rougeL, rougeLsum (summary-level union LCS over newline-separated sentences) and multiple
-// references by the best F-measure (score_multi). Pure TypeScript, no Node APIs.
+// references by the best F-measure (score_multi). split_summaries splits sentences with NLTK's
+// English Punkt model as rouge-score does (nltk.sent_tokenize, ./sent-tokenize.ts). Pure
+// TypeScript, no Node APIs.
 import { z } from "zod";
 import { porterStem } from "./porter.ts";
+import { sentTokenize } from "./sent-tokenize.ts";
 
 export const rougeTypeSchema = z
   .string()
@@ -15,10 +18,9 @@ export const rougeOptionsSchema = z.object({
   rougeTypes: z.array(rougeTypeSchema).min(1).default(["rouge1", "rouge2", "rougeL", "rougeLsum"]),
   useStemmer: z.boolean().default(false),
   /**
-   * Split summaries into sentences before rougeLsum. rouge-score uses NLTK's punkt model here,
-   * which cannot be reproduced without its trained parameters: by default this uses the
-   * platform's sentence segmenter (Intl.Segmenter), or the `sentenceSplitter` given. Without
-   * it (the default), sentences are the text's lines, as in rouge-score.
+   * Split summaries into sentences before rougeLsum, as rouge-score's split_summaries: with
+   * nltk.sent_tokenize's English Punkt model (or the `sentenceSplitter` given). Without it (the
+   * default), sentences are the text's lines, as in rouge-score.
    */
   splitSummaries: z.boolean().default(false),
 });
@@ -158,11 +160,6 @@ function summaryLevelLcs(refSents: readonly string[][], canSents: readonly strin
   return { precision, recall, fmeasure: fmeasure(precision, recall) };
 }
 
-function defaultSentenceSplitter(text: string): string[] {
-  const segmenter = new Intl.Segmenter("en", { granularity: "sentence" });
-  return Array.from(segmenter.segment(text), (s) => s.segment.trim());
-}
-
 /** rouge-score's RougeScorer.score(target, prediction) for one reference. */
 function scoreOne(
   target: string,
@@ -205,7 +202,7 @@ export function rougeScore(
   const refs = typeof references === "string" ? [references] : references;
   if (refs.length === 0) throw new RangeError("no references to score against");
   const sentences = o.splitSummaries
-    ? (options?.sentenceSplitter ?? defaultSentenceSplitter)
+    ? (options?.sentenceSplitter ?? sentTokenize)
     : (text: string) => text.split("\n");
   const all = refs.map((r) => scoreOne(r, prediction, o.rougeTypes, o.useStemmer, sentences));
   const best: Record<string, RougeScore> = {};
