@@ -8,6 +8,7 @@ import { quantize4bit } from "./quantize-4bit.ts";
 import { quantizeDynamicInt8 } from "./quantize-dynamic-int8.ts";
 import { quantizeEmbedding } from "./quantize-embedding.ts";
 import { quantizeStaticInt8 } from "./quantize-static-int8.ts";
+import { quantizeTernary } from "./quantize-ternary.ts";
 import { quantizeWeight8bit } from "./quantize-weight-8bit.ts";
 import { structuredFfn } from "./structured-ffn.ts";
 import { structuredHeads } from "./structured-heads.ts";
@@ -17,6 +18,7 @@ export const passes: readonly CompressionPass[] = [
   quantizeStaticInt8,
   quantizeWeight8bit,
   quantize4bit,
+  quantizeTernary,
   quantizeEmbedding,
   convertFp16,
   pruneMagnitude,

@@ -53,6 +53,13 @@ const presetInputs = {
       { pass: "convert-fp16" },
     ],
   },
+  ternary: {
+    name: "ternary",
+    output: "model_ternary.onnx",
+    description:
+      "ternary MatMul/Gemm weights {−1, 0, +1} × scale per block of 64 (2 bits, MatMulNBits bits=2), 4-bit embeddings",
+    steps: [{ pass: "quantize-ternary", options: { blockSize: 64 } }, embedding4],
+  },
 } satisfies Record<string, RecipeInput>;
 
 export type PresetName = keyof typeof presetInputs;
