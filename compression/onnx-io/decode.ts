@@ -3,9 +3,12 @@
 // otherwise decode into nonsense: a known field with an impossible wire type, a length running
 // past its message, or nesting deeper than protobuf's own limit is an error. Unknown fields are
 // kept as raw records so re-encoding preserves them. Bytes fields are views into the input
-// (no copy of tensor data).
+// (no copy of tensor data). A whole model then has its declared sizes checked (declared-sizes.ts),
+// so dims that contradict the data, or cannot exist, fail here with the tensor named.
 import protobuf from "protobufjs/light.js";
+import { checkDeclaredSizes } from "./declared-sizes.ts";
 import { OnnxIoError } from "./errors.ts";
+import type { ModelProto } from "./onnx-types.ts";
 import type { FieldPlan, MessagePlan } from "./plan.ts";
 
 /** protobuf's default recursion limit (C++ and Python runtimes). */
@@ -107,8 +110,9 @@ function readMessage(r: protobuf.Reader, plan: MessagePlan, target: Obj, depth: 
 export function decodeMessage(plan: MessagePlan, bytes: Uint8Array): Obj {
   const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const reader = new protobuf.Reader(view);
+  let decoded: Obj;
   try {
-    return readMessage(reader, plan, newMessage(plan), 0);
+    decoded = readMessage(reader, plan, newMessage(plan), 0);
   } catch (error) {
     if (error instanceof OnnxIoError) throw error;
     const detail = error instanceof Error ? error.message : String(error);
@@ -118,4 +122,6 @@ export function decodeMessage(plan: MessagePlan, bytes: Uint8Array): Obj {
       { cause: error },
     );
   }
+  if (plan.name === "onnx.ModelProto") checkDeclaredSizes(decoded as unknown as ModelProto);
+  return decoded;
 }
