@@ -7,6 +7,7 @@ import { pruneMagnitude } from "./prune-magnitude.ts";
 import { quantize4bit } from "./quantize-4bit.ts";
 import { quantizeDynamicInt8 } from "./quantize-dynamic-int8.ts";
 import { quantizeEmbedding } from "./quantize-embedding.ts";
+import { quantizeDynamicFixedPoint } from "./quantize-fixed-point.ts";
 import { quantizeStaticInt8 } from "./quantize-static-int8.ts";
 import { quantizeTernary } from "./quantize-ternary.ts";
 import { quantizeWeight8bit } from "./quantize-weight-8bit.ts";
@@ -19,6 +20,7 @@ export const passes: readonly CompressionPass[] = [
   quantizeWeight8bit,
   quantize4bit,
   quantizeTernary,
+  quantizeDynamicFixedPoint,
   quantizeEmbedding,
   convertFp16,
   pruneMagnitude,
