@@ -1,20 +1,34 @@
-// `POST /v1/models/{name}/infer`: text classification at the edge, on any published variant and
-// version. Needs the read scope. Texts longer than the model reads are refused (422) unless the
-// caller asks for truncation, so nobody gets a confident label for a text the model never saw whole.
+// `POST /v1/models/{name}/infer`: inference at the edge on any published variant and version: text
+// classification (the first contract), text generation, feature extraction and raw tensors; the task is
+// named by `task` or follows from the body (see schemas.ts). Needs the read scope. Texts longer than the
+// model reads are refused (422) unless the caller asks for truncation, so nobody gets a confident label
+// for a text the model never saw whole.
 import { Hono } from "hono";
+import { z } from "zod";
 import type { TextClassifier } from "../../client/index.ts";
-import { modelNotFound } from "../auth/access.ts";
 import { assertScope, principalOf } from "../auth/require.ts";
 import { conform } from "../conform.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { jsonBody } from "../json-body.ts";
 import { Problem } from "../problem.ts";
-import { getModel, getVersion } from "../registry/db.ts";
-import { ModelName, parseParam, VersionName } from "../registry/names.ts";
-import { Manifest } from "../schemas.ts";
-import { blobKey } from "../storage/blobs.ts";
-import { chooseVariant, loadClassifier } from "./loaded-model.ts";
-import { InferRequest, InferResponse } from "./schemas.ts";
+import { ModelName, parseParam } from "../registry/names.ts";
+import { embed } from "./embed.ts";
+import { generate } from "./generate.ts";
+import { loadClassifier } from "./loaded-model.ts";
+import { resolveVariant } from "./resolve.ts";
+import { runTensors } from "./run-tensors.ts";
+import {
+  FeatureExtractionRequest,
+  FeatureExtractionResponse,
+  GenerationRequest,
+  GenerationResponse,
+  InferRequest,
+  InferResponse,
+  InferTask,
+  TensorRequest,
+  TensorResponse,
+  taskOf,
+} from "./schemas.ts";
 
 /** The classifier of a model's version (latest by default) and variant (fp32 by default). */
 export async function resolveClassifier(
@@ -23,39 +37,18 @@ export async function resolveClassifier(
   requestedVersion: string | undefined,
   requestedVariant: string | undefined,
 ): Promise<{ classifier: TextClassifier; version: string; variant: string }> {
-  if (!(await getModel(env.REGISTRY, name))) throw modelNotFound(name);
-  const requested =
-    requestedVersion === undefined ? undefined : parseParam(VersionName, "version", requestedVersion);
-  const version = await getVersion(env.REGISTRY, name, requested);
-  if (!version) {
-    throw new Problem({
-      status: 404,
-      slug: "version-not-found",
-      title: "Not Found",
-      detail: requested
-        ? `${name} has no published version ${requested}`
-        : `${name} has no published version yet`,
-    });
-  }
-  const manifestObject = await env.ARTIFACTS.get(blobKey(version.manifestSha256));
-  if (!manifestObject) throw new Error(`manifest of ${name}@${version.version} is missing`);
-  const manifest = Manifest.parse(await manifestObject.json());
-  const variant = chooseVariant(manifest, requestedVariant);
+  const { manifest, variant, version } = await resolveVariant(env, name, requestedVersion, requestedVariant);
   const classifier = await loadClassifier(env.ARTIFACTS, manifest, variant);
-  return { classifier, version: version.version, variant: variant.dtype };
+  return { classifier, version, variant: variant.dtype };
 }
 
-export const infer = new Hono<AppEnv>().post("/v1/models/:name/infer", async (c) => {
-  const name = parseParam(ModelName, "name", c.req.param("name"));
-  assertScope(await principalOf(c), "read", `to run model ${name}`);
-  const request = await jsonBody(c.req.raw, InferRequest);
+async function classify(env: Env, name: string, request: InferRequest): Promise<InferResponse> {
   const { classifier, version, variant } = await resolveClassifier(
-    c.env,
+    env,
     name,
     request.version,
     request.variant,
   );
-
   const texts = request.texts ?? [request.text as string];
   if (!request.truncation) {
     texts.forEach((text, index) => {
@@ -72,13 +65,32 @@ export const infer = new Hono<AppEnv>().post("/v1/models/:name/infer", async (c)
     });
   }
   const predictions = await classifier.classify(texts);
-  return c.json(
-    conform(InferResponse, {
-      model: name,
-      version,
-      variant,
-      task: "text-classification",
-      predictions,
-    }),
-  );
+  return { model: name, version, variant, task: "text-classification", predictions };
+}
+
+export const infer = new Hono<AppEnv>().post("/v1/models/:name/infer", async (c) => {
+  const name = parseParam(ModelName, "name", c.req.param("name"));
+  assertScope(await principalOf(c), "read", `to run model ${name}`);
+  const body = await jsonBody(c.req.raw, z.unknown());
+  const task = taskOf(body);
+  switch (task) {
+    case "text-classification":
+      return c.json(conform(InferResponse, await classify(c.env, name, InferRequest.parse(body))));
+    case "text-generation":
+      return c.json(conform(GenerationResponse, await generate(c.env, name, GenerationRequest.parse(body))));
+    case "feature-extraction":
+      return c.json(
+        conform(FeatureExtractionResponse, await embed(c.env, name, FeatureExtractionRequest.parse(body))),
+      );
+    case "tensors":
+      return c.json(conform(TensorResponse, await runTensors(c.env, name, TensorRequest.parse(body))));
+    default:
+      throw new Problem({
+        status: 400,
+        slug: "unknown-task",
+        title: "Bad Request",
+        detail: `unknown task; the tasks are ${InferTask.options.join(", ")}`,
+        extra: { tasks: InferTask.options },
+      });
+  }
 });
