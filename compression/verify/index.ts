@@ -1,4 +1,5 @@
 // Verification and reports (Node only: onnxruntime-node and node:zlib).
+export { checkSupportedOps, knownOpsets } from "./supported-ops.ts";
 export {
   createSession,
   type Feeds,

@@ -7,6 +7,7 @@
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import * as ort from "onnxruntime-node";
 import { z } from "zod";
+import { CompressionError } from "../graph/errors.ts";
 import { indexGraph } from "../graph/graph.ts";
 import { DataType } from "../onnx-io/data-types.ts";
 import type { ModelProto } from "../onnx-io/onnx-types.ts";
@@ -14,6 +15,9 @@ import { countParameters } from "../onnx-io/summary.ts";
 import { median, type WebLatency, webLatency } from "./web-latency.ts";
 
 export type Feeds = Record<string, ort.Tensor>;
+
+/** Sample inputs are allocated from declared shapes: a shape larger than this is a lie or a mistake. */
+export const MAX_SAMPLE_ELEMENTS = 2 ** 24;
 
 export const verifyOptionsSchema = z
   .object({
@@ -96,6 +100,11 @@ export function sampleFeeds(model: ModelProto, options: VerifyOptions = {}): Fee
         d.dimValue ? d.dimValue.toNumber() : i === 0 ? o.batch : o.sequence,
       );
       const count = dims.reduce((a, b) => a * b, 1);
+      if (count > MAX_SAMPLE_ELEMENTS)
+        throw new CompressionError(
+          "invalid-model",
+          `input ${name} declares shape [${dims.join(", ")}] = ${count} elements per sample, over the ${MAX_SAMPLE_ELEMENTS} verification samples`,
+        );
       if (tt?.elemType === DataType.INT64 || tt?.elemType === DataType.INT32) {
         let vocab = 0;
         if (/mask/i.test(name)) vocab = -1;
