@@ -1,4 +1,5 @@
 // Recipe step names → passes. Adding a technique = adding its module and one line here.
+import { compactNames } from "./compact-names.ts";
 import { convertFp16 } from "./convert-fp16.ts";
 import { nmPrune } from "./nm-prune.ts";
 import type { CompressionPass } from "./pass.ts";
@@ -28,6 +29,7 @@ export const passes: readonly CompressionPass[] = [
   nmPrune,
   structuredFfn,
   structuredHeads,
+  compactNames,
 ];
 
 /** The pass a recipe step names, or undefined. */

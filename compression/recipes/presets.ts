@@ -7,6 +7,9 @@ import { parseRecipe, type Recipe, RecipeError, type RecipeInput } from "./recip
 const embedding8 = { pass: "quantize-embedding", options: { bits: 8, symmetric: true } };
 const embeddingU8 = { pass: "quantize-embedding", options: { bits: 8, symmetric: false } };
 const embedding4 = { pass: "quantize-embedding", options: { bits: 4, symmetric: true, blockSize: 32 } };
+// Last step of the quantized presets: exporters' long node and value names would otherwise be 7 % of
+// the fp32 file and a quarter of a q4 file; renamed models compute bit-identically (compact-names.test.ts).
+const compact = { pass: "compact-names", options: { nodeNames: "drop" } };
 
 const presetInputs = {
   fp32: { name: "fp32", output: "model.onnx", description: "the model re-encoded, unchanged", steps: [] },
@@ -20,19 +23,23 @@ const presetInputs = {
     name: "q8",
     output: "model_quantized.onnx",
     description: "dynamic int8: int8 weights per channel, activations quantized at run time",
-    steps: [{ pass: "quantize-dynamic-int8", options: { perChannel: true, weightType: "int8" } }, embedding8],
+    steps: [
+      { pass: "quantize-dynamic-int8", options: { perChannel: true, weightType: "int8" } },
+      embedding8,
+      compact,
+    ],
   },
   int8: {
     name: "int8",
     output: "model_int8.onnx",
     description: "int8 weight-only (per-channel DequantizeLinear)",
-    steps: [{ pass: "quantize-weight-8bit", options: { dtype: "int8" } }, embedding8],
+    steps: [{ pass: "quantize-weight-8bit", options: { dtype: "int8" } }, embedding8, compact],
   },
   uint8: {
     name: "uint8",
     output: "model_uint8.onnx",
     description: "uint8 weight-only with zero points (per-channel DequantizeLinear)",
-    steps: [{ pass: "quantize-weight-8bit", options: { dtype: "uint8" } }, embeddingU8],
+    steps: [{ pass: "quantize-weight-8bit", options: { dtype: "uint8" } }, embeddingU8, compact],
   },
   q4: {
     name: "q4",
@@ -41,6 +48,7 @@ const presetInputs = {
     steps: [
       { pass: "quantize-4bit", options: { blockSize: 32, symmetric: true, format: "matmulnbits" } },
       embedding4,
+      compact,
     ],
   },
   q4f16: {
@@ -51,6 +59,7 @@ const presetInputs = {
       { pass: "quantize-4bit", options: { blockSize: 32, symmetric: true, format: "matmulnbits" } },
       embedding4,
       { pass: "convert-fp16" },
+      compact,
     ],
   },
   ternary: {
@@ -58,7 +67,7 @@ const presetInputs = {
     output: "model_ternary.onnx",
     description:
       "ternary MatMul/Gemm weights {−1, 0, +1} × scale per block of 64 (2 bits, MatMulNBits bits=2), 4-bit embeddings",
-    steps: [{ pass: "quantize-ternary", options: { blockSize: 64 } }, embedding4],
+    steps: [{ pass: "quantize-ternary", options: { blockSize: 64 } }, embedding4, compact],
   },
 } satisfies Record<string, RecipeInput>;
 

@@ -26,6 +26,7 @@ describe("recipes", () => {
       "quantize-4bit",
       "quantize-embedding",
       "convert-fp16",
+      "compact-names",
     ]);
     // Every quantized preset quantizes embedding tables at its own precision, unless told to keep them.
     const embedding = (name: string, keep = false) =>
@@ -42,6 +43,7 @@ describe("recipes", () => {
     expect(preset("q4f16", { embeddings: "keep" }).steps.map((s) => s.pass)).toEqual([
       "quantize-4bit",
       "convert-fp16",
+      "compact-names",
     ]);
     // Step options come back with the pass's defaults filled in.
     expect(preset("q4").steps[0]?.options).toMatchObject({
