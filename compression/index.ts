@@ -65,6 +65,7 @@ export {
   type ValueSummary,
 } from "./onnx-io/summary.ts";
 export { forEachGraph, forEachTensor, mapTensors, type TensorSite } from "./onnx-io/walk.ts";
+export * from "./calibration/index.ts";
 export type { CompressionPass, PassReport, PassResult } from "./passes/pass.ts";
 export { findPass, passNames } from "./passes/registry.ts";
 export * from "./pruning/index.ts";
