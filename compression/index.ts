@@ -2,6 +2,7 @@
 // Node APIs, no code generation), so the CLI, the runner and the Worker's compression jobs run the
 // same code: the ONNX codec, external data through a reader, summaries, graph walking, the pass
 // registry and recipes. Node-only pieces (model files, verification) are in node.ts.
+export * from "./calibration/index.ts";
 export * from "./ensemble/index.ts";
 export * from "./mixed-precision/index.ts";
 export {
@@ -65,7 +66,6 @@ export {
   type ValueSummary,
 } from "./onnx-io/summary.ts";
 export { forEachGraph, forEachTensor, mapTensors, type TensorSite } from "./onnx-io/walk.ts";
-export * from "./calibration/index.ts";
 export type { CompressionPass, PassReport, PassResult } from "./passes/pass.ts";
 export { findPass, passNames } from "./passes/registry.ts";
 export * from "./pruning/index.ts";
