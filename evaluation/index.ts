@@ -31,6 +31,8 @@ export type { RougeOptions, RougeScore, RougeType } from "./rouge.ts";
 export { rouge, rougeOptionsSchema, rougeScore, rougeTokenize } from "./rouge.ts";
 export type { SacreTokenizerName } from "./sacrebleu-tokenizers.ts";
 export { sentTokenize } from "./sent-tokenize.ts";
+export type { KappaWeights, WeightedKappaOptions } from "./weighted-kappa.ts";
+export { weightedKappa } from "./weighted-kappa.ts";
 export type { SynonymSource, WordNetData, WordNetPos } from "./wordnet.ts";
 export { WordNet } from "./wordnet.ts";
 

@@ -79,7 +79,8 @@ export const humanEvalApi: ApiArea = {
     },
     [`${BASE}/{id}/report`]: {
       get: {
-        summary: "Win rates or Likert means with bootstrap intervals, and inter-rater agreement (kappa)",
+        summary:
+          "Win rates or Likert means with bootstrap intervals, and inter-rater agreement (kappa, weighted for Likert); for the study's creator and admins only (403 for raters)",
         security: bearer("read"),
         parameters: [study, ...queryParams(ReportQuery)],
         responses: {

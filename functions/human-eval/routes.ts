@@ -3,7 +3,8 @@
 //   GET  /v1/human-eval/studies/{id}                 the study (read)
 //   GET  /v1/human-eval/studies/{id}/tasks?rater=    a rater's remaining items, blinded (read)
 //   POST /v1/human-eval/studies/{id}/ratings         record a rater's judgment (read)
-//   GET  /v1/human-eval/studies/{id}/report          win rate / Likert means with CIs, kappa (read)
+//   GET  /v1/human-eval/studies/{id}/report          win rate / Likert means with CIs, kappa (the study's
+//                                                    creator or admin; raters never: ./access.ts)
 //   GET  /v1/human-eval/studies/{id}/rate?rater=     the rater page (HTML; its API calls carry the token)
 import { Hono } from "hono";
 import { z } from "zod";
@@ -12,6 +13,7 @@ import { conform } from "../conform.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../json-body.ts";
 import { Problem } from "../problem.ts";
+import { assertMayReadReport, bearerTokenHash } from "./access.ts";
 import { raterPage } from "./page.ts";
 import { buildReport } from "./report.ts";
 import {
@@ -75,7 +77,7 @@ function raterParam(value: string | undefined): string {
 export const humanEval = new Hono<AppEnv>()
   .post(BASE, requireScope("write", "to create human-evaluation studies"), async (c) => {
     const body = await jsonBody(c.req.raw, CreateStudy);
-    const row = await createStudy(c.env.REGISTRY, body);
+    const row = await createStudy(c.env.REGISTRY, body, await bearerTokenHash(c));
     const view = conform(Study, studyView(row, StudyConfig.parse(JSON.parse(row.config))));
     return c.json(view, 201, { location: `${BASE}/${row.id}` });
   })
@@ -174,6 +176,7 @@ export const humanEval = new Hono<AppEnv>()
   })
   .get(`${BASE}/:id/report`, requireScope("read", "to read human-evaluation reports"), async (c) => {
     const { row, config } = await existingStudy(c.env.REGISTRY, c.req.param("id"));
+    await assertMayReadReport(c, row);
     const resampling = ReportQuery.parse(c.req.query());
     const [items, ratings] = await Promise.all([
       getItems(c.env.REGISTRY, row.id),

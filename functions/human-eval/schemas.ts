@@ -132,6 +132,19 @@ const Agreement = z
   })
   .nullable();
 
+/** Weighted kappa of Likert scores: Cohen's for two raters, the mean over rater pairs for more. */
+const WeightedAgreement = z
+  .object({
+    method: z.enum(["cohen", "mean-pairwise"]),
+    /** disagreements weighted by |i − j| scale steps; null when undefined (one score throughout) */
+    linear: z.number().nullable(),
+    /** weighted by (i − j)² */
+    quadratic: z.number().nullable(),
+    items: z.number().int(),
+    raters: z.number().int(),
+  })
+  .nullable();
+
 const LikertSummarySchema = z.object({
   n: z.number().int(),
   mean: IntervalSchema,
@@ -171,6 +184,7 @@ export const Report = z.discriminatedUnion("kind", [
     overall: LikertSummarySchema.nullable(),
     byVariant: z.record(z.string(), LikertSummarySchema),
     agreement: Agreement,
+    weightedAgreement: WeightedAgreement,
   }),
 ]);
 export type Report = z.infer<typeof Report>;

@@ -12,6 +12,8 @@ export interface StudyRow {
   blind_key: string;
   item_count: number;
   created_at: string;
+  /** SHA-256 of the bearer token that created the study (null for studies older than migration 0006) */
+  creator: string | null;
 }
 
 export interface ItemRow {
@@ -63,7 +65,7 @@ export function configOf(study: CreateStudy): StudyConfig {
 const ROWS_PER_INSERT = 16;
 
 /** Stores the study and its items in one batch (all or nothing); returns the stored row. */
-export async function createStudy(db: D1Database, study: CreateStudy): Promise<StudyRow> {
+export async function createStudy(db: D1Database, study: CreateStudy, creator: string): Promise<StudyRow> {
   const row: StudyRow = {
     id: `hes_${crypto.randomUUID().replaceAll("-", "")}`,
     kind: study.kind,
@@ -72,6 +74,7 @@ export async function createStudy(db: D1Database, study: CreateStudy): Promise<S
     blind_key: hex(crypto.getRandomValues(new Uint8Array(32)).buffer as ArrayBuffer),
     item_count: study.items.length,
     created_at: new Date().toISOString(),
+    creator,
   };
   const items: (string | number | null)[][] =
     study.kind === "pairwise"
@@ -80,10 +83,10 @@ export async function createStudy(db: D1Database, study: CreateStudy): Promise<S
   const statements = [
     db
       .prepare(
-        `INSERT INTO human_eval_studies (id, kind, name, config, blind_key, item_count, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+        `INSERT INTO human_eval_studies (id, kind, name, config, blind_key, item_count, created_at, creator)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
       )
-      .bind(row.id, row.kind, row.name, row.config, row.blind_key, row.item_count, row.created_at),
+      .bind(row.id, row.kind, row.name, row.config, row.blind_key, row.item_count, row.created_at, creator),
   ];
   for (let start = 0; start < items.length; start += ROWS_PER_INSERT) {
     const chunk = items.slice(start, start + ROWS_PER_INSERT);

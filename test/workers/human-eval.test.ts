@@ -1,9 +1,11 @@
 // Human evaluation through the Worker: studies, blinded tasks, ratings mapped back to the true
-// variants, the report (win rate with CI, Likert means, Cohen's / Fleiss' kappa), the rater page,
-// and problem+json for every bad input.
+// variants, the report (win rate with CI, Likert means, Cohen's / Fleiss' / weighted kappa; readable
+// by the study's creator and admins, never by raters), the rater page, and problem+json for every bad
+// input.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, problemOf, type TokenScope } from "./api.ts";
+import { api, problemOf, sha256Hex, type TokenScope } from "./api.ts";
+import { TOKENS } from "./tokens.ts";
 
 const BASE = "/v1/human-eval/studies";
 
@@ -60,8 +62,9 @@ async function rateAll(id: string, rater: string, pick: (item: number) => "A" | 
   }
 }
 
+/** The report as the study's creator reads it (studies here are created with the write token). */
 async function reportOf(id: string, query = "") {
-  const res = await api(`${BASE}/${id}/report${query}`, { token: "read" });
+  const res = await api(`${BASE}/${id}/report${query}`, { token: "write" });
   expect(res.status, await res.clone().text()).toBe(200);
   return (await res.json()) as Record<string, unknown> & {
     counts: { A: number; B: number; tie: number };
@@ -250,6 +253,61 @@ describe("human evaluation: Likert studies", () => {
     // Cohen on scores 1–5: p_o 3/4; ann {2,3,5,4}, ben {2,3,5,5} → p_e = (1 + 1 + 2)/16 = 1/4 → κ = 2/3
     expect(report.agreement).toMatchObject({ method: "cohen", items: 4, raters: 2 });
     expect(report.agreement?.kappa).toBeCloseTo(2 / 3, 12);
+    // weighted on the 1–5 scale, as scikit-learn 1.9.1's cohen_kappa_score(ann, ben, weights=…,
+    // labels=[1..5]) gives: the one disagreement (4 vs 5) is a near miss, so both exceed plain kappa
+    expect(report.weightedAgreement).toMatchObject({ method: "cohen", items: 4, raters: 2 });
+    const weighted = report.weightedAgreement as { linear: number; quadratic: number };
+    expect(weighted.linear).toBeCloseTo(0.8181818181818181, 12);
+    expect(weighted.quadratic).toBeCloseTo(0.9166666666666666, 12);
+
+    // a third rater: the mean over the three rater pairs (sklearn, pair by pair, then averaged)
+    for (const [item, score] of [1, 3, 4, 4].entries()) {
+      expect((await post(`${BASE}/${study.id}/ratings`, { rater: "cy", item, score }, "read")).status).toBe(
+        201,
+      );
+    }
+    const three = await reportOf(study.id);
+    expect(three.weightedAgreement).toMatchObject({ method: "mean-pairwise", items: 4, raters: 3 });
+    const mean = three.weightedAgreement as { linear: number; quadratic: number };
+    expect(mean.linear).toBeCloseTo(0.6643356643356643, 12);
+    expect(mean.quadratic).toBeCloseTo(0.85, 12);
+  });
+
+  it("pairwise reports carry no weighted kappa (choices are not on a scale)", async () => {
+    const { id } = await createPairwise(2);
+    await rateAll(id, "alice", () => "A");
+    await rateAll(id, "bob", () => "A");
+    expect(await reportOf(id)).not.toHaveProperty("weightedAgreement");
+  });
+});
+
+describe("human evaluation: who reads the report", () => {
+  it("its creator and admins may; raters (read tokens) and other writers get 403", async () => {
+    const { id } = await createPairwise(2); // created with the write token
+    await rateAll(id, "alice", () => "A");
+    expect((await api(`${BASE}/${id}/report`, { token: "write" })).status).toBe(200);
+    expect((await api(`${BASE}/${id}/report`, { token: "admin" })).status).toBe(200);
+    const rater = await problemOf(await api(`${BASE}/${id}/report`, { token: "read" }), 403);
+    expect(rater.type).toBe("https://edgetune.dev/problems/report-not-yours");
+    expect(rater.detail).toMatch(/creator and for admins only/);
+    // a study the admin created is not the write token's
+    const res = await post(BASE, { kind: "pairwise", name: "admin's", items: pairwiseItems(1) }, "admin");
+    const theirs = (await res.json()) as { id: string };
+    await problemOf(await api(`${BASE}/${theirs.id}/report`, { token: "write" }), 403);
+    expect((await api(`${BASE}/${theirs.id}/report`, { token: "admin" })).status).toBe(200);
+    // the creator is stored as the token's SHA-256, never the token
+    const row = await env.REGISTRY.prepare("SELECT creator FROM human_eval_studies WHERE id = ?1")
+      .bind(id)
+      .first<{ creator: string }>();
+    expect(row?.creator).toMatch(/^[0-9a-f]{64}$/);
+    expect(row?.creator).toBe(await sha256Hex(TOKENS.write));
+  });
+
+  it("a study from before creators were recorded is readable by admins only", async () => {
+    const { id } = await createPairwise(1);
+    await env.REGISTRY.prepare("UPDATE human_eval_studies SET creator = NULL WHERE id = ?1").bind(id).run();
+    await problemOf(await api(`${BASE}/${id}/report`, { token: "write" }), 403);
+    expect((await api(`${BASE}/${id}/report`, { token: "admin" })).status).toBe(200);
   });
 });
 
@@ -292,7 +350,7 @@ describe("human evaluation: the rater page", () => {
 });
 
 describe("human evaluation: auth and bad input", () => {
-  it("creating needs write; rating and reading need a token with read", async () => {
+  it("creating needs write; rating and reading need a token", async () => {
     const body = { kind: "pairwise", name: "x", items: pairwiseItems(1) };
     await problemOf(await post(BASE, body, null), 401);
     const forbidden = await problemOf(await post(BASE, body, "read"), 403);
@@ -351,7 +409,7 @@ describe("human evaluation: auth and bad input", () => {
       404,
     );
     await problemOf(await api(`${BASE}/not-a-study/report`, { token: "read" }), 404);
-    await problemOf(await api(`${BASE}/${id}/report?confidence=2`, { token: "read" }), 400);
+    await problemOf(await api(`${BASE}/${id}/report?confidence=2`, { token: "write" }), 400);
     await problemOf(await api(`${BASE}/${id}/tasks`, { token: "read" }), 400);
     // nothing was recorded by the refused ratings
     expect((await reportOf(id)).ratings).toBe(0);
