@@ -77,6 +77,8 @@ export interface FineTuningJob {
   model: string;
   status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
   fine_tuned_model: string | null;
+  /** The runner's artifacts in its artifact store (s3:// URIs), when it has one. */
+  result_files: string[];
   training_file: string;
   validation_file: string | null;
   hyperparameters: { n_epochs: number | "auto"; steps: number; batch_size: number; learning_rate: number };
@@ -106,6 +108,38 @@ export interface RunnerLease {
   trainer_job: Record<string, unknown> & { data: Record<string, unknown> };
   files: { training: { id: string; url: string }; validation: { id: string; url: string } | null };
   output: { model: string; version: string };
+}
+
+/** A file a runner stored in its artifact store. */
+export interface RunnerArtifact {
+  path: string;
+  uri: string;
+  sha256: string;
+  size: number;
+}
+
+/** A runner's lease on a compression job too large for the Worker (`POST /v1/runner/compression-leases`). */
+export interface CompressionLease {
+  id: string;
+  expires_at: number;
+  ttl_seconds: number;
+  job: Job;
+  model: string;
+  version: string;
+  request: { recipes: (string | Record<string, unknown>)[]; source: string };
+  /** The source ONNX file first, then its external data files. */
+  files: { path: string; sha256: string; size: number; url: string }[];
+}
+
+/** A variant as a compression lease completes it: its manifest file entry and variant entry. */
+export interface CompressedVariant {
+  file: { path: string; sha256: string; size: number };
+  variant: ManifestVariant & {
+    irVersion: number;
+    opsets: Record<string, number>;
+    inputs: unknown[];
+    outputs: unknown[];
+  };
 }
 
 export interface RunnerEvent {
@@ -328,12 +362,71 @@ export class EdgetuneApi {
 
   completeLease(
     lease: string,
-    body: { model_name: string; version: string; metrics?: Record<string, number>; trained_tokens?: number },
+    body: {
+      model_name: string;
+      version: string;
+      metrics?: Record<string, number>;
+      trained_tokens?: number;
+      artifacts?: RunnerArtifact[];
+    },
   ) {
     return this.request<FineTuningJob>("POST", `/v1/runner/leases/${lease}/complete`, body);
   }
 
   failLease(lease: string, error: string | { message: string; code?: string }) {
     return this.request<FineTuningJob>("POST", `/v1/runner/leases/${lease}/fail`, { error });
+  }
+
+  /** Leases the oldest compression job left to runners; null when none waits. */
+  leaseCompression(ttlSeconds: number) {
+    return this.request<CompressionLease | null>("POST", "/v1/runner/compression-leases", {
+      ttl_seconds: ttlSeconds,
+    });
+  }
+
+  compressionHeartbeat(lease: string, ttlSeconds?: number) {
+    return this.request<CompressionLease>(
+      "POST",
+      `/v1/runner/compression-leases/${lease}/heartbeat`,
+      ttlSeconds === undefined ? {} : { ttl_seconds: ttlSeconds },
+    );
+  }
+
+  compressionEvents(lease: string, events: { type: string; data?: Record<string, unknown> }[]) {
+    return this.request<{ accepted: number }>("POST", `/v1/runner/compression-leases/${lease}/events`, {
+      events,
+    });
+  }
+
+  /** Uploads one variant file under a compression lease (into content-addressed storage). */
+  uploadCompressionFile(lease: string, path: string, bytes: Uint8Array) {
+    return this.request<{ path: string; sha256: string; size: number }>(
+      "PUT",
+      `/v1/runner/compression-leases/${lease}/files/${path}`,
+      bytes,
+      "application/octet-stream",
+    );
+  }
+
+  completeCompression(lease: string, variants: CompressedVariant[]) {
+    return this.request<Job>("POST", `/v1/runner/compression-leases/${lease}/complete`, { variants });
+  }
+
+  failCompression(lease: string, error: string) {
+    return this.request<Job>("POST", `/v1/runner/compression-leases/${lease}/fail`, { error });
+  }
+
+  /** A published file's bytes (`GET /{name}/resolve/{version}/{path}`). */
+  async download(name: string, version: string, path: string): Promise<Uint8Array> {
+    const headers = new Headers();
+    if (this.token) headers.set("authorization", `Bearer ${this.token}`);
+    const url = `/${name}/resolve/${version}/${path}`;
+    const response = await this.#send("GET", url, headers, undefined);
+    if (!response.ok) {
+      const problem = (await response.json().catch(() => null)) as Record<string, unknown> | null;
+      const detail = typeof problem?.detail === "string" ? problem.detail : response.statusText;
+      throw new ApiError(`GET ${url}: ${response.status} ${detail}`, response.status, problem);
+    }
+    return new Uint8Array(await response.arrayBuffer());
   }
 }

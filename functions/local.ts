@@ -22,6 +22,8 @@ export interface LocalWorkerOptions {
    * Without one, no token is valid: only public models can be read.
    */
   devToken?: string;
+  /** Plain-text vars that replace wrangler.toml's [vars] of the same name (e.g. a limit under test). */
+  vars?: Record<string, string>;
 }
 
 export interface LocalWorker {
@@ -128,7 +130,15 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   const worker = await unstable_startWorker({
     config: configPath,
     sendMetrics: false,
-    bindings: devSecrets(options.devToken ?? process.env.EDGETUNE_TOKEN),
+    bindings: {
+      ...Object.fromEntries(
+        Object.entries(options.vars ?? {}).map(([name, value]) => [
+          name,
+          { type: "plain_text" as const, value },
+        ]),
+      ),
+      ...devSecrets(options.devToken ?? process.env.EDGETUNE_TOKEN),
+    },
     dev: {
       remote: false,
       persist: options.stateDir,

@@ -180,6 +180,7 @@ export const runnerLeases = new Hono<AppEnv>()
     const result: JobResult = { model_name: req.model_name, version: req.version };
     if (req.metrics) result.metrics = req.metrics;
     if (req.trained_tokens !== undefined) result.trained_tokens = req.trained_tokens;
+    if (req.artifacts !== undefined) result.artifacts = req.artifacts;
     const done = await finishJob(db, lease, { status: "succeeded", fineTunedModel, result });
     if (!done) throw notLive((await jobByLease(db, lease)) ?? row, Date.now()) ?? leaseNotFound(lease);
     await addEvent(db, row.id, `Fine-tuning job succeeded: ${fineTunedModel}`, {

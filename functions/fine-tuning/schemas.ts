@@ -183,11 +183,20 @@ export const RunnerEvent = z.strictObject({
 
 export const EventsRequest = z.strictObject({ events: z.array(RunnerEvent).min(1).max(500) });
 
+/** A file the runner stored in its artifact store (S3): the job's result_files list their URIs. */
+export const RunnerArtifact = z.strictObject({
+  path: z.string().min(1).max(1024),
+  uri: z.string().regex(/^s3:\/\/[^/]+\/.+/, "an artifact URI looks like s3://<bucket>/<key>"),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "a sha256 is 64 lowercase hex digits"),
+  size: z.int().min(0),
+});
+
 export const CompleteRequest = z.strictObject({
   model_name: ModelName,
   version: VersionName,
   metrics: z.record(z.string(), z.number()).optional(),
   trained_tokens: z.int().min(0).optional(),
+  artifacts: z.array(RunnerArtifact).max(10_000).optional(),
 });
 
 export const FailRequest = z.strictObject({

@@ -82,6 +82,8 @@ export interface JobResult {
   version: string;
   metrics?: Record<string, number>;
   trained_tokens?: number;
+  /** Files the runner stored in its artifact store (s3:// URIs), listed as the job's result_files. */
+  artifacts?: { path: string; uri: string; sha256: string; size: number }[];
 }
 
 export function toJob(r: JobRow): FineTuningJob {
@@ -96,7 +98,7 @@ export function toJob(r: JobRow): FineTuningJob {
     finished_at: r.finished_at === null ? null : seconds(r.finished_at),
     fine_tuned_model: r.fine_tuned_model,
     organization_id: "org-edgetune",
-    result_files: [],
+    result_files: result?.artifacts?.map((a) => a.uri) ?? [],
     status: r.status,
     training_file: r.training_file,
     validation_file: r.validation_file,

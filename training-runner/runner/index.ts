@@ -1,12 +1,30 @@
 // The runner: leases queued fine-tuning jobs from the edge API, downloads their files, runs the trainer,
 // streams its events back in batches, heartbeats the lease, uploads the checkpoint (config, tokenizer,
 // ONNX) as a model version and publishes it, then completes the job, or fails it with the error. A
-// heartbeat answered 409 (the job was cancelled, or the lease was lost) stops the trainer.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// heartbeat answered 409 (the job was cancelled, or the lease was lost) stops the trainer. With an S3
+// artifact store, every file of the job's output (checkpoint, ONNX, snapshots, the events log) is
+// uploaded there first and reported with the completion (the job's result_files). When no fine-tuning
+// job waits, the runner takes a compression job too large for the Worker (compression-job.ts).
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiError, EdgetuneApi, type RunnerEvent, type RunnerLease } from "../../client/api-client.ts";
 import type { TrainerEvent } from "../events.ts";
 import { runTrainer } from "../launch.ts";
+import { type CompressionJobOutcome, runCompressionLease } from "./compression-job.ts";
+import {
+  ArtifactStoreError,
+  type S3ArtifactOptions,
+  S3ArtifactStore,
+  type UploadedArtifact,
+} from "./s3-artifacts.ts";
+
+export type { CompressionJobOutcome } from "./compression-job.ts";
+export {
+  ArtifactStoreError,
+  type S3ArtifactOptions,
+  S3ArtifactStore,
+  type UploadedArtifact,
+} from "./s3-artifacts.ts";
 
 /** The checkpoint files a version needs, relative to the trainer's model folder. */
 export const CHECKPOINT_FILES = ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"];
@@ -35,6 +53,10 @@ export interface RunnerOptions {
   /** Passed to runTrainer. */
   python?: string;
   threads?: number;
+  /** Upload every artifact of a job to this S3 bucket (options, or a store to share). */
+  s3?: S3ArtifactOptions | S3ArtifactStore;
+  /** Also lease compression jobs too large for the Worker when no fine-tuning job waits (default true). */
+  compression?: boolean;
 }
 
 export interface RunnerJobOutcome {
@@ -42,7 +64,14 @@ export interface RunnerJobOutcome {
   status: "succeeded" | "failed" | "cancelled" | "lease-lost";
   fineTunedModel?: string;
   error?: string;
+  /** Where the job's artifacts went, with an S3 store. */
+  artifacts?: UploadedArtifact[];
 }
+
+export type RunnerOutcome = RunnerJobOutcome | CompressionJobOutcome;
+
+/** The file the runner writes every trainer event of a job to (one JSON object a line), beside the checkpoint. */
+export const EVENTS_LOG = "events.jsonl";
 
 const BATCH = 50;
 
@@ -65,19 +94,34 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Leases and runs jobs until aborted (or, with `once`, after one job or an empty queue). */
-export async function runRunner(options: RunnerOptions): Promise<RunnerJobOutcome[]> {
+export async function runRunner(options: RunnerOptions): Promise<RunnerOutcome[]> {
   const api = clientOf(options);
   const ttl = options.ttlSeconds ?? 120;
-  const outcomes: RunnerJobOutcome[] = [];
-  while (!options.signal?.aborted) {
-    const lease = await api.lease(ttl);
-    if (lease) {
-      outcomes.push(await runLeasedJob(api, lease, options));
+  const s3 =
+    options.s3 === undefined || options.s3 instanceof S3ArtifactStore
+      ? options.s3
+      : new S3ArtifactStore(options.s3);
+  const jobOptions = s3 ? { ...options, s3 } : options;
+  const outcomes: RunnerOutcome[] = [];
+  try {
+    while (!options.signal?.aborted) {
+      const lease = await api.lease(ttl);
+      const compression = !lease && options.compression !== false ? await api.leaseCompression(ttl) : null;
+      if (lease) outcomes.push(await runLeasedJob(api, lease, jobOptions));
+      else if (compression) {
+        outcomes.push(
+          await runCompressionLease(api, compression, {
+            workDir: options.workDir,
+            ...(options.signal ? { signal: options.signal } : {}),
+            ...(options.log ? { log: options.log } : {}),
+          }),
+        );
+      }
       if (options.once) break;
-    } else {
-      if (options.once) break;
-      await sleep(options.pollMs ?? 5000, options.signal);
+      if (!lease && !compression) await sleep(options.pollMs ?? 5000, options.signal);
     }
+  } finally {
+    if (s3 && s3 !== options.s3) s3.destroy();
   }
   return outcomes;
 }
@@ -140,7 +184,17 @@ export async function runLeasedJob(
   };
   const flusher = setInterval(flush, options.flushMs ?? 1000);
 
+  const outDir = join(dir, "out");
+  const eventsLog = join(outDir, EVENTS_LOG);
+  let store: S3ArtifactStore | undefined;
   try {
+    store =
+      options.s3 === undefined || options.s3 instanceof S3ArtifactStore
+        ? options.s3
+        : new S3ArtifactStore(options.s3);
+    // a store that cannot be written to fails the job now, not after hours of training
+    await store?.check();
+    mkdirSync(outDir, { recursive: true });
     const data: Record<string, unknown> = { ...lease.trainer_job.data };
     const trainPath = join(dir, "data", "train.jsonl");
     writeFileSync(trainPath, await api.fileContent(lease.files.training.id));
@@ -152,17 +206,24 @@ export async function runLeasedJob(
     }
     const run = await runTrainer({
       job: { ...lease.trainer_job, data },
-      outDir: join(dir, "out"),
+      outDir,
       signal: stop.signal,
       ...(options.python ? { python: options.python } : {}),
       ...(options.threads ? { threads: options.threads } : {}),
       onEvent: (event) => {
         options.onEvent?.(jobId, event);
+        appendFileSync(eventsLog, `${JSON.stringify(event)}\n`);
         buffer.push(toRunnerEvent(event));
         if (buffer.length >= BATCH) void flush();
       },
     });
     await flush();
+
+    let artifacts: UploadedArtifact[] | undefined;
+    if (store) {
+      artifacts = await store.uploadFolder(jobId, outDir);
+      log(`uploaded ${artifacts.length} artifacts to s3://${store.options.bucket}/${store.key(jobId, "")}`);
+    }
 
     const { model, version } = lease.output;
     let published = true;
@@ -183,9 +244,21 @@ export async function runLeasedJob(
     const metrics = Object.fromEntries(
       Object.entries(run.metrics).filter((e): e is [string, number] => Number.isFinite(e[1])),
     );
-    const job = await api.completeLease(lease.id, { model_name: model, version, metrics });
+    const job = await api.completeLease(lease.id, {
+      model_name: model,
+      version,
+      metrics,
+      ...(artifacts
+        ? { artifacts: artifacts.map(({ path, uri, sha256, size }) => ({ path, uri, sha256, size })) }
+        : {}),
+    });
     log(`${jobId} succeeded: ${job.fine_tuned_model}`);
-    return { id: jobId, status: "succeeded", fineTunedModel: job.fine_tuned_model ?? `${model}@${version}` };
+    return {
+      id: jobId,
+      status: "succeeded",
+      fineTunedModel: job.fine_tuned_model ?? `${model}@${version}`,
+      ...(artifacts ? { artifacts } : {}),
+    };
   } catch (err) {
     await flush();
     if (err instanceof ApiError && String(err.problem?.type ?? "").endsWith("/job-cancelled")) {
@@ -196,7 +269,8 @@ export async function runLeasedJob(
     if (options.signal?.aborted) return { id: jobId, status: "lease-lost", error: message };
     log(`${jobId} failed: ${message}`);
     try {
-      await api.failLease(lease.id, { message, code: "trainer_error" });
+      const code = err instanceof ArtifactStoreError ? "artifact_store_error" : "trainer_error";
+      await api.failLease(lease.id, { message, code });
     } catch (failErr) {
       log(`could not report the failure: ${(failErr as Error).message}`);
     }
@@ -204,6 +278,7 @@ export async function runLeasedJob(
   } finally {
     clearInterval(heartbeat);
     clearInterval(flusher);
+    if (store && store !== options.s3) store.destroy();
     options.signal?.removeEventListener("abort", onOuterAbort);
   }
 }
