@@ -70,3 +70,43 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): T
     },
   };
 }
+
+/** Progress of `edgetune compress`: one tick per recipe step and per verification. */
+export interface CompressProgress {
+  start(total: number): void;
+  tick(label: string): void;
+  note(line: string): void;
+  stop(): void;
+}
+
+export function compressProgress(stream: NodeJS.WriteStream = process.stderr): CompressProgress {
+  let bar: cliProgress.SingleBar | undefined;
+  let done = 0;
+  let total = 0;
+  return {
+    start(n) {
+      total = n;
+      done = 0;
+      if (stream.isTTY === true) {
+        bar = new cliProgress.SingleBar(
+          { format: "  {bar} {value}/{total} | {label}", stream, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(n, 0, { label: "" });
+      }
+    },
+    tick(label) {
+      done++;
+      if (bar) bar.update(done, { label });
+      else stream.write(`[${done}/${total}] ${label}\n`);
+    },
+    note(line) {
+      // a bar redraws its own line: notes go above it only when it is stopped
+      if (!bar) stream.write(`${line}\n`);
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}

@@ -1,13 +1,44 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Long from "long";
 import { afterAll, describe, expect, it } from "vitest";
-import { readModelFile } from "../../compression/node.ts";
+import { makeNode } from "../../compression/graph/graph.ts";
+import {
+  decodeModel,
+  encodeModel,
+  type GraphProto,
+  type ModelProto,
+  readModelFile,
+  type TensorProto,
+} from "../../compression/node.ts";
 import { modelPath } from "../../compression/onnx-io/test-fixtures.ts";
+import { describeFailure } from "../errors.ts";
+import { buildProgram } from "../program.ts";
 import { compressFile, resolveRecipes } from "./compress.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "edgetune-compress-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const spam = join(import.meta.dirname, "..", "..", "functions", "inference", "fixtures", "tiny-spam");
+const bin = join(import.meta.dirname, "..", "..", "bin", "edgetune.js");
+
+/** The real CLI in a child process: main.ts prints one line on stderr and sets the exit code. */
+function edgetune(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same program in this process (a child process costs seconds): what main.ts would print and exit with. */
+async function edgetuneInProcess(...args: string[]) {
+  try {
+    await buildProgram().parseAsync(["node", "edgetune", ...args]);
+    return { code: 0, stderr: "" };
+  } catch (error) {
+    const { message, exitCode } = describeFailure(error);
+    return { code: exitCode, stderr: `edgetune: ${message}\n` };
+  }
+}
 
 describe("edgetune compress", () => {
   it("writes the named variant files and a report (JSON + Markdown) with measured figures", async () => {
@@ -16,8 +47,9 @@ describe("edgetune compress", () => {
       modelPath("gpt2-legacy"),
       await resolveRecipes("q8,q4"),
       out,
-      () => {},
-      1,
+      {
+        latencyRuns: 1,
+      },
     );
     expect(files.map((f) => f.slice(out.length))).toEqual([
       "/onnx/model_quantized.onnx",
@@ -34,6 +66,7 @@ describe("edgetune compress", () => {
     expect(q8?.outputs.logits?.cosine).toBeGreaterThan(0.999);
     expect(q8?.size.gzip).toBeLessThan(q8?.size.raw ?? 0);
     expect(q8?.latencyMs?.runs).toBe(1);
+    expect(json.variants[1].latencyWebMs.runs).toBe(1);
     const md = readFileSync(join(out, "compression-report.md"), "utf8");
     expect(md.split("\n").filter((l) => l.startsWith("| q"))).toHaveLength(2);
   });
@@ -68,6 +101,191 @@ describe("edgetune compress", () => {
     expect((await resolveRecipes(good))[0]?.steps[0]?.options.blockSize).toBe(64);
     const out = join(dir, "never");
     await expect(compressFile(join(dir, "missing.onnx"), await resolveRecipes("q8"), out)).rejects.toThrow();
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("calibrates prune-importance from --calibration text and reports accuracy on --eval", async () => {
+    const expected = JSON.parse(readFileSync(join(spam, "expected.json"), "utf8")) as {
+      samples: string[];
+      predictions: { label: string }[];
+    };
+    const calibration = join(dir, "calibration.jsonl");
+    writeFileSync(
+      calibration,
+      expected.samples
+        .slice(0, 8)
+        .map((text) => JSON.stringify({ text }))
+        .join("\n"),
+    );
+    const evalFile = join(dir, "eval.jsonl");
+    // labels: the fp32 model's own predictions (the fixture's), so the original must score 100 %
+    writeFileSync(
+      evalFile,
+      expected.samples
+        .map((text, i) => JSON.stringify({ text, label: expected.predictions[i]?.label }))
+        .join("\n"),
+    );
+    const recipe = join(dir, "wanda.json");
+    writeFileSync(
+      recipe,
+      JSON.stringify({
+        name: "wanda30",
+        output: "model_wanda30.onnx",
+        steps: [{ pass: "prune-importance", options: { sparsity: 0.3 } }],
+      }),
+    );
+    const out = join(dir, "spam-out");
+    const { reports } = await compressFile(
+      join(spam, "model.onnx"),
+      [...(await resolveRecipes(recipe)), ...(await resolveRecipes("q8"))],
+      out,
+      {
+        calibration,
+        eval: evalFile,
+        latencyRuns: 0,
+      },
+    );
+    const [orig, wanda, q8] = reports;
+    expect(orig?.accuracy).toBe(1);
+    expect(orig?.rows).toBe(16);
+    expect(q8?.accuracy).toBeGreaterThanOrEqual(0.9);
+    const step = wanda?.steps?.[0] as { pass: string; report: { sparsity: number } };
+    expect(step.pass).toBe("prune-importance");
+    expect(step.report.sparsity).toBeGreaterThan(0.25);
+    expect(wanda?.accuracy).toBeGreaterThan(0.5);
+    const json = JSON.parse(readFileSync(join(out, "compression-report.json"), "utf8"));
+    expect(json.eval).toBe(evalFile);
+    expect(json.variants[0].accuracy).toBe(1);
+    // the report keeps the recipe as written, not the calibration statistics
+    expect(json.variants[1].steps[0].options.activationNorms).toEqual({});
+  });
+});
+
+describe("edgetune compress: bad input fails in one line, writing nothing", () => {
+  const base = decodeModel(readFileSync(modelPath("gpt2-legacy")));
+  const graph = base.graph as GraphProto;
+  const weight = graph.initializer.find((t) => (t.rawData?.length ?? 0) > 1000) as TensorProto;
+
+  function save(name: string, model: ModelProto | Uint8Array): string {
+    const folder = join(dir, "bad", name);
+    mkdirSync(folder, { recursive: true });
+    const file = join(folder, "model.onnx");
+    writeFileSync(file, model instanceof Uint8Array ? model : encodeModel(model));
+    return file;
+  }
+  const withWeight = (t: TensorProto): ModelProto => ({
+    ...base,
+    graph: { ...graph, initializer: graph.initializer.map((x) => (x === weight ? t : x)) },
+  });
+
+  const cases: [string, () => string[], RegExp][] = [
+    [
+      "dims that multiply to more than the data",
+      () => [save("dims", withWeight({ ...weight, dims: [...weight.dims, Long.fromNumber(4)] }))],
+      new RegExp(
+        `tensor "${weight.name}" declares dims .* but holds ${weight.rawData?.length} bytes of raw data`,
+      ),
+    ],
+    [
+      "a negative dimension",
+      () => [save("negative", withWeight({ ...weight, dims: [Long.fromNumber(-1), ...weight.dims] }))],
+      /has a negative dimension in dims \[-1,/,
+    ],
+    [
+      "over 2^31 elements",
+      () => [
+        save(
+          "huge",
+          withWeight({
+            ...weight,
+            rawData: undefined,
+            dims: [Long.fromNumber(2 ** 20), Long.fromNumber(2 ** 12)],
+          }),
+        ),
+      ],
+      /declares dims \[1048576, 4096\] = 4\.295e\+9 elements, over the 2147483647/,
+    ],
+    [
+      "an operator outside the supported domains",
+      () => {
+        const out = graph.output[0]?.name ?? "";
+        return [
+          save("custom-op", {
+            ...base,
+            opsetImport: [...base.opsetImport, { domain: "com.example", version: Long.fromNumber(1) }],
+            graph: {
+              ...graph,
+              node: [
+                ...graph.node.map((n) => ({
+                  ...n,
+                  output: n.output.map((o) => (o === out ? `${out}_raw` : o)),
+                })),
+                makeNode("Frobnicate", [`${out}_raw`], [out], "frob", [], "com.example"),
+              ],
+            },
+          }),
+        ];
+      },
+      /unsupported operator Frobnicate \(node "frob"\) in domain com\.example/,
+    ],
+    [
+      "external data outside the model's folder",
+      () => {
+        writeFileSync(join(dir, "bad", "secret.bin"), new Uint8Array(weight.rawData?.length ?? 0));
+        return [
+          save(
+            "escape",
+            withWeight({
+              ...weight,
+              rawData: undefined,
+              dataLocation: 1,
+              externalData: [{ key: "location", value: "../secret.bin" }],
+            }),
+          ),
+        ];
+      },
+      /external data location "\.\.\/secret\.bin" of tensor .* goes up a folder/,
+    ],
+    [
+      "a calibrated step without --calibration",
+      () => {
+        const recipe = join(dir, "bad", "wanda.json");
+        writeFileSync(
+          recipe,
+          JSON.stringify({
+            name: "w",
+            output: "m_w.onnx",
+            steps: [{ pass: "prune-importance", options: { sparsity: 0.5 } }],
+          }),
+        );
+        return [modelPath("gpt2-legacy"), "--recipe", recipe];
+      },
+      /recipe w: step 1 \(prune-importance\) is calibrated from data: give --calibration/,
+    ],
+    [
+      "an eval line without a label",
+      () => {
+        const evalFile = join(dir, "bad", "eval.jsonl");
+        writeFileSync(
+          evalFile,
+          `${JSON.stringify({ inputs: { input_ids: [[1, 2, 3]], attention_mask: [[1, 1, 1]] }, label: 0 })}\n${JSON.stringify({ inputs: { input_ids: [[1, 2]], attention_mask: [[1, 1]] } })}\n`,
+        );
+        return [modelPath("gpt2-legacy"), "--eval", evalFile];
+      },
+      /eval\.jsonl:2: --eval lines need a "label"/,
+    ],
+  ];
+
+  it.each(cases)("%s", async (name, make, message) => {
+    const args = make();
+    const out = join(dir, "bad", `out-${name.replaceAll(" ", "-")}`);
+    const withRecipe = args.includes("--recipe") ? args : [...args, "--recipe", "q8"];
+    const argv = ["compress", ...withRecipe, "--out", out, "--latency-runs", "0"];
+    // the first case runs the real binary end to end; the rest run the same program in process
+    const { code, stderr } = name === cases[0]?.[0] ? edgetune(...argv) : await edgetuneInProcess(...argv);
+    expect(code).not.toBe(0);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
   });
 });

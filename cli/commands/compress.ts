@@ -1,11 +1,31 @@
 // `edgetune compress`: ONNX in, compact ONNX out. A thin shell over compression/: resolve the
-// recipes (presets or a JSON file, all validated before anything is read or written), run each
-// on the model, write the files the artifact layout names under {out}/onnx/, verify every
-// variant against the original, and write the report as JSON and Markdown beside them.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+// recipes (presets or a JSON file), read the model and the --calibration / --eval files, and check
+// all of it (operators, declared sizes, external data, recipes, data lines) before any work; run
+// each recipe step by step, filling calibrated options from --calibration (a prune-importance step
+// without activationNorms, a quantize-static-int8 step without ranges); verify every variant
+// against the original (agreement on the eval, calibration or sampled inputs; accuracy with
+// --eval; latency in onnxruntime-node and -web); then, only when everything succeeded, write the
+// files under {out}/onnx/ (each atomically) and the report as JSON and Markdown beside them.
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { encodeModel, readModelFile, writeModelFile } from "../../compression/node.ts";
+import type * as ort from "onnxruntime-node";
+import { calibrateStatic } from "../../compression/calibration/index.ts";
+import {
+  ActivationNorms,
+  activationProbe,
+  checkSupportedOps,
+  createSession,
+  encodeModel,
+  type Feeds,
+  type ModelProto,
+  readModelFile,
+  reportMarkdown,
+  sampleFeeds,
+  type VariantReport,
+  verifyVariant,
+} from "../../compression/node.ts";
 import {
   isPresetName,
   parseRecipe,
@@ -13,15 +33,45 @@ import {
   presetNames,
   type Recipe,
   RecipeError,
+  type RecipeStep,
   runRecipe,
+  type StepReport,
 } from "../../compression/recipes/index.ts";
-import {
-  reportMarkdown,
-  sampleFeeds,
-  type VariantReport,
-  verifyVariant,
-} from "../../compression/verify/index.ts";
 import { CliError } from "../errors.ts";
+import { type CompressProgress, compressProgress } from "../progress.ts";
+import { type ModelInputs, readModelInputs } from "./compress-inputs.ts";
+
+/** Passes whose options come from calibration data, and the option that holds it. */
+const calibratedOption: Readonly<Record<string, string>> = {
+  "prune-importance": "activationNorms",
+  "quantize-static-int8": "ranges",
+};
+
+function needsCalibration(step: RecipeStep): boolean {
+  const field = calibratedOption[step.pass];
+  if (!field) return false;
+  const value = step.options[field];
+  return (
+    value === undefined || (typeof value === "object" && value !== null && Object.keys(value).length === 0)
+  );
+}
+
+/** A recipe file may leave calibrated options out: they are filled from --calibration at run time. */
+function withCalibrationPlaceholders(recipe: unknown): unknown {
+  if (typeof recipe !== "object" || recipe === null || !Array.isArray((recipe as { steps?: unknown }).steps))
+    return recipe;
+  const r = recipe as { steps: unknown[] };
+  return {
+    ...r,
+    steps: r.steps.map((s) => {
+      if (typeof s !== "object" || s === null) return s;
+      const step = s as { pass?: unknown; options?: Record<string, unknown> };
+      const field = typeof step.pass === "string" ? calibratedOption[step.pass] : undefined;
+      if (!field || (step.options && field in step.options)) return s;
+      return { ...step, options: { ...step.options, [field]: {} } };
+    }),
+  };
+}
 
 /** Preset names ("q8", "q4,q4f16", "all") or a recipe file (one recipe or a list). */
 export async function resolveRecipes(spec: string): Promise<Recipe[]> {
@@ -48,11 +98,80 @@ export async function resolveRecipes(spec: string): Promise<Recipe[]> {
     throw new CliError(`recipe file ${spec} is not valid JSON: ${(error as Error).message}`, 2);
   }
   try {
-    return (Array.isArray(json) ? json : [json]).map((r) => parseRecipe(r));
+    return (Array.isArray(json) ? json : [json]).map((r) => parseRecipe(withCalibrationPlaceholders(r)));
   } catch (error) {
     if (error instanceof RecipeError) throw new CliError(`${spec}: ${error.message}`, 2);
     throw error;
   }
+}
+
+/** Runs `model` on each feed and hands back every output as plain arrays. */
+async function runAll(
+  model: ModelProto,
+  feeds: readonly Feeds[],
+): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>[]> {
+  const session = await createSession(encodeModel(model));
+  try {
+    const runs = [];
+    for (const f of feeds) {
+      const out = await session.run(f);
+      runs.push(
+        Object.fromEntries(
+          Object.entries(out).map(([k, t]: [string, ort.Tensor]) => [
+            k,
+            { data: t.data as Float32Array, dims: t.dims },
+          ]),
+        ),
+      );
+    }
+    return runs;
+  } finally {
+    await session.release();
+  }
+}
+
+/** The step's options with its calibrated option computed from `feeds` on the model as it is now. */
+async function calibrate(model: ModelProto, step: RecipeStep, feeds: readonly Feeds[]): Promise<RecipeStep> {
+  if (step.pass === "prune-importance") {
+    const probe = activationProbe(model);
+    const norms = new ActivationNorms(probe.taps);
+    for (const run of await runAll(probe.model, feeds)) norms.add(run);
+    return { ...step, options: { ...step.options, activationNorms: norms.result() } };
+  }
+  const { exclude, minElements } = step.options as { exclude?: string[]; minElements?: number };
+  let probeRuns: Awaited<ReturnType<typeof runAll>> | undefined;
+  let index = 0;
+  const ranges = await calibrateStatic(
+    model,
+    feeds,
+    async (probe) => {
+      probeRuns ??= await runAll(probe, feeds);
+      return probeRuns[index++] ?? {};
+    },
+    { ...(exclude ? { exclude } : {}), ...(minElements !== undefined ? { minElements } : {}) },
+  );
+  return { ...step, options: { ...step.options, ranges } };
+}
+
+/** Writes bytes to a temporary name beside `path`, then renames it into place. */
+async function writeAtomically(path: string, bytes: Uint8Array | string): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface CompressOptions {
+  /** JSONL of calibration inputs (see compress-inputs.ts). */
+  calibration?: string;
+  /** JSONL of labelled inputs: accuracy in the report. */
+  eval?: string;
+  latencyRuns?: number;
+  progress?: CompressProgress;
 }
 
 export interface CompressResult {
@@ -64,18 +183,37 @@ export async function compressFile(
   input: string,
   recipes: Recipe[],
   outDir: string,
-  log: (line: string) => void = () => {},
-  latencyRuns = 10,
+  options: CompressOptions = {},
 ): Promise<CompressResult> {
+  const progress = options.progress;
+  const latencyRuns = options.latencyRuns ?? 10;
   const outputs = new Set<string>();
   for (const r of recipes) {
     if (outputs.has(r.output)) throw new CliError(`two recipes write ${r.output}`, 2);
     outputs.add(r.output);
   }
-  const model = await readModelFile(resolve(input));
+  const modelPath = resolve(input);
+  const model = await readModelFile(modelPath);
+  checkSupportedOps(model);
+  const calibration: ModelInputs | undefined = options.calibration
+    ? await readModelInputs(options.calibration, model, modelPath, false)
+    : undefined;
+  const evaluation: ModelInputs | undefined = options.eval
+    ? await readModelInputs(options.eval, model, modelPath, true)
+    : undefined;
+  for (const r of recipes)
+    r.steps.forEach((step, i) => {
+      if (needsCalibration(step) && !calibration)
+        throw new CliError(
+          `recipe ${r.name}: step ${i + 1} (${step.pass}) is calibrated from data: give --calibration <jsonl>`,
+          2,
+        );
+    });
+  // agreement on real inputs when there are some, else on inputs sampled from the declared shapes
+  const feeds = (evaluation?.feeds ?? calibration?.feeds ?? sampleFeeds(model)).slice(0, 64);
+  const examples = evaluation?.examples;
   const original = encodeModel(model);
-  const feeds = sampleFeeds(model);
-  const onnxDir = join(resolve(outDir), "onnx");
+  progress?.start(1 + recipes.reduce((n, r) => n + r.steps.length + 1, 0));
   const reports: VariantReport[] = [
     await verifyVariant({
       variant: "original",
@@ -85,39 +223,62 @@ export async function compressFile(
       feeds,
       latencyRuns,
       file: input,
+      ...(examples ? { examples } : {}),
     }),
   ];
-  await mkdir(onnxDir, { recursive: true });
-  const files: string[] = [];
+  progress?.tick("original verified");
+  const variants: { target: string; bytes: Uint8Array }[] = [];
+  const onnxDir = join(resolve(outDir), "onnx");
   for (const recipe of recipes) {
     const started = performance.now();
-    const result = await runRecipe(model, recipe, (i, step) =>
-      log(`${recipe.name}: step ${i + 1}/${recipe.steps.length} ${step.pass}`),
-    );
-    const bytes = encodeModel(result.model);
-    const target = join(onnxDir, recipe.output);
-    await writeModelFile(result.model, target, { externalData: false });
-    files.push(target);
+    let current = model;
+    const steps: StepReport[] = [];
+    for (const planned of recipe.steps) {
+      const step =
+        needsCalibration(planned) && calibration
+          ? await calibrate(current, planned, calibration.feeds)
+          : planned;
+      const result = await runRecipe(current, { name: recipe.name, output: recipe.output, steps: [step] });
+      current = result.model;
+      steps.push(...result.steps.map((s) => ({ ...s, options: planned.options })));
+      progress?.tick(`${recipe.name}: ${step.pass}`);
+    }
+    const bytes = encodeModel(current);
     const report = await verifyVariant({
       variant: recipe.name,
       original,
       compressed: bytes,
-      model: result.model,
+      model: current,
       feeds,
       latencyRuns,
       file: `onnx/${recipe.output}`,
+      ...(examples ? { examples } : {}),
     });
-    reports.push({
-      ...report,
-      steps: result.steps.map((s) => ({ pass: s.pass, options: s.options, report: s.report })),
-    });
-    log(
-      `${recipe.name}: wrote ${target} (${bytes.length} bytes, ${(performance.now() - started).toFixed(0)} ms, top-1 agreement ${(100 * report.top1Agreement).toFixed(1)} %)`,
+    reports.push({ ...report, steps });
+    variants.push({ target: join(onnxDir, recipe.output), bytes });
+    progress?.tick(`${recipe.name}: verified`);
+    progress?.note(
+      `${recipe.name}: ${bytes.length} bytes, ${(performance.now() - started).toFixed(0)} ms, top-1 agreement ${(100 * report.top1Agreement).toFixed(1)} %`,
     );
   }
-  const json = join(resolve(outDir), "compression-report.json");
-  await writeFile(json, `${JSON.stringify({ source: resolve(input), variants: reports }, null, 2)}\n`);
-  await writeFile(join(resolve(outDir), "compression-report.md"), reportMarkdown(reports));
+  // everything computed and checked: only now does anything reach the output folder
+  await mkdir(onnxDir, { recursive: true });
+  const files: string[] = [];
+  for (const v of variants) {
+    await writeAtomically(v.target, v.bytes);
+    files.push(v.target);
+  }
+  const report = {
+    source: modelPath,
+    ...(options.calibration ? { calibration: resolve(options.calibration) } : {}),
+    ...(options.eval ? { eval: resolve(options.eval) } : {}),
+    variants: reports,
+  };
+  await writeAtomically(
+    join(resolve(outDir), "compression-report.json"),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
+  await writeAtomically(join(resolve(outDir), "compression-report.md"), reportMarkdown(reports));
   return { files, reports };
 }
 
@@ -133,31 +294,39 @@ export function compressCommand(): Command {
       "--out <dir>",
       "output folder, laid out as {out}/onnx/model*.onnx plus compression-report.json/.md",
     )
-    .option("--calibration <jsonl>", "calibration inputs for static quantization")
-    .option("--eval <jsonl>", "labelled examples to measure accuracy on")
+    .option(
+      "--calibration <jsonl>",
+      'calibration inputs, a line each: {"text": …} (tokenized with the tokenizer.json beside the model) or {"inputs": {name: nested array}}; fills prune-importance activationNorms and quantize-static-int8 ranges',
+    )
+    .option(
+      "--eval <jsonl>",
+      'labelled lines ({"text"|"inputs", "label": index or name}): accuracy in the report',
+    )
     .option("--latency-runs <n>", "timed runs per variant for the latency median", "10")
     .action(
       async (
         input: string,
         options: { recipe: string; out: string; calibration?: string; eval?: string; latencyRuns: string },
       ) => {
-        if (options.calibration)
-          throw new CliError("--calibration: static quantization is not available yet", 2);
-        if (options.eval)
-          throw new CliError("--eval: accuracy on a dataset is not wired into this command yet", 2);
         const runs = Number(options.latencyRuns);
         if (!Number.isInteger(runs) || runs < 0)
           throw new CliError("--latency-runs must be a whole number ≥ 0", 2);
         const recipes = await resolveRecipes(options.recipe);
-        const { files } = await compressFile(
-          input,
-          recipes,
-          options.out,
-          (line) => process.stderr.write(`${line}\n`),
-          runs,
-        );
-        for (const f of files) process.stdout.write(`wrote ${f}\n`);
+        const progress = compressProgress();
+        let result: CompressResult;
+        try {
+          result = await compressFile(input, recipes, options.out, {
+            ...(options.calibration ? { calibration: options.calibration } : {}),
+            ...(options.eval ? { eval: options.eval } : {}),
+            latencyRuns: runs,
+            progress,
+          });
+        } finally {
+          progress.stop();
+        }
+        for (const f of result.files) process.stdout.write(`wrote ${f}\n`);
         process.stdout.write(`wrote ${join(resolve(options.out), "compression-report.md")}\n`);
+        process.stdout.write(reportMarkdown(result.reports));
       },
     );
 }
