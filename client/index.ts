@@ -1,5 +1,6 @@
-// client/ — the on-device SDK: verified, resumable model downloads and running a classifier with any
-// onnxruntime build (web in the browser, node, or the Worker's wasm build).
+// client/ — the on-device SDK: verified, resumable model downloads, and running a classifier, a text
+// generator or a feature extractor with any onnxruntime build (web in the browser, node, or the Worker's
+// wasm build).
 
 export {
   ApiError,
@@ -11,8 +12,25 @@ export {
   type Manifest,
   type ManifestVariant,
 } from "./api-client.ts";
+export {
+  createFeatureExtractor,
+  type EmbedOptions,
+  type FeatureExtractor,
+  type FeatureExtractorOptions,
+  type Pooling,
+} from "./feature-extractor.ts";
+export { type ChatMessage, renderChat, renderPrompt, TemplateError } from "./prompt-template.ts";
+export { nextToken, type SamplingOptions, seededRandom } from "./sampling.ts";
 export type { OrtModule, Prediction, TextClassifier, TextClassifierOptions } from "./text-classifier.ts";
 export { createTextClassifier } from "./text-classifier.ts";
+export {
+  createTextGenerator,
+  type FinishReason,
+  type GenerateOptions,
+  type Generation,
+  type TextGenerator,
+  type TextGeneratorOptions,
+} from "./text-generator.ts";
 export {
   DownloadError,
   downloadVerified,
