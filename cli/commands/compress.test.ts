@@ -104,7 +104,7 @@ describe("edgetune compress", () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it("calibrates prune-importance from --calibration text and reports accuracy on --eval", async () => {
+  it("calibrates prune-importance and static int8 from --calibration text and reports accuracy on --eval", async () => {
     const expected = JSON.parse(readFileSync(join(spam, "expected.json"), "utf8")) as {
       samples: string[];
       predictions: { label: string }[];
@@ -134,10 +134,23 @@ describe("edgetune compress", () => {
         steps: [{ pass: "prune-importance", options: { sparsity: 0.3 } }],
       }),
     );
+    const staticRecipe = join(dir, "static.json");
+    writeFileSync(
+      staticRecipe,
+      JSON.stringify({
+        name: "static8",
+        output: "model_static8.onnx",
+        steps: [{ pass: "quantize-static-int8" }],
+      }),
+    );
     const out = join(dir, "spam-out");
     const { reports } = await compressFile(
       join(spam, "model.onnx"),
-      [...(await resolveRecipes(recipe)), ...(await resolveRecipes("q8"))],
+      [
+        ...(await resolveRecipes(recipe)),
+        ...(await resolveRecipes("q8")),
+        ...(await resolveRecipes(staticRecipe)),
+      ],
       out,
       {
         calibration,
@@ -145,7 +158,7 @@ describe("edgetune compress", () => {
         latencyRuns: 0,
       },
     );
-    const [orig, wanda, q8] = reports;
+    const [orig, wanda, q8, static8] = reports;
     expect(orig?.accuracy).toBe(1);
     expect(orig?.rows).toBe(16);
     expect(q8?.accuracy).toBeGreaterThanOrEqual(0.9);
@@ -153,6 +166,10 @@ describe("edgetune compress", () => {
     expect(step.pass).toBe("prune-importance");
     expect(step.report.sparsity).toBeGreaterThan(0.25);
     expect(wanda?.accuracy).toBeGreaterThan(0.5);
+    // static QDQ got calibrated activation ranges: its file holds fixed activation scales
+    const qdq = await readModelFile(join(out, "onnx", "model_static8.onnx"));
+    expect(qdq.graph?.node.filter((n) => n.opType === "QuantizeLinear").length).toBeGreaterThan(0);
+    expect(static8?.accuracy).toBeGreaterThanOrEqual(0.9);
     const json = JSON.parse(readFileSync(join(out, "compression-report.json"), "utf8"));
     expect(json.eval).toBe(evalFile);
     expect(json.variants[0].accuracy).toBe(1);
