@@ -69,27 +69,29 @@ export function entropyThreshold(h: AbsHistogram, quantizedBins: number): number
   let last = h.bins;
   while (last > 0 && (counts[last - 1] as number) === 0) last--;
   if (last <= quantizedBins) return last * h.width;
+  const beyond = new Float64Array(last + 1); // beyond[i] = Σ counts[i..last)
+  for (let j = last - 1; j >= 0; j--) beyond[j] = (beyond[j + 1] as number) + (counts[j] as number);
   let best = last;
   let bestKl = Number.POSITIVE_INFINITY;
   const p = new Float64Array(last);
   const q = new Float64Array(last);
+  const group = new Int32Array(last);
   const merged = new Float64Array(quantizedBins);
   const nonEmpty = new Float64Array(quantizedBins);
   for (let i = quantizedBins; i <= last; i++) {
-    let outliers = 0;
-    for (let j = i; j < last; j++) outliers += counts[j] as number;
     merged.fill(0);
     nonEmpty.fill(0);
     for (let j = 0; j < i; j++) {
       const c = counts[j] as number;
       p[j] = c;
       const g = Math.floor((j * quantizedBins) / i);
+      group[j] = g;
       merged[g] = (merged[g] as number) + c;
       if (c > 0) nonEmpty[g] = (nonEmpty[g] as number) + 1;
     }
-    p[i - 1] = (p[i - 1] as number) + outliers;
+    p[i - 1] = (p[i - 1] as number) + (beyond[i] as number);
     for (let j = 0; j < i; j++) {
-      const g = Math.floor((j * quantizedBins) / i);
+      const g = group[j] as number;
       const n = nonEmpty[g] as number;
       q[j] = (counts[j] as number) > 0 && n > 0 ? (merged[g] as number) / n : 0;
     }
@@ -105,32 +107,32 @@ export function entropyThreshold(h: AbsHistogram, quantizedBins: number): number
 /**
  * KL(P‖Q) of the first `n` entries, with onnxruntime's smoothing of the counts: zero entries get ε,
  * taken evenly from the non-zero ones, so Q = 0 where P > 0 costs a large but finite amount.
+ * Smooths p and q in place; with A = Σp', B = Σq': KL = Σ p'·(ln p' − ln q') / A + ln(B / A).
  */
 function klDivergence(p: Float64Array, q: Float64Array, n: number): number {
   const a = smooth(p, n);
   const b = smooth(q, n);
-  if (!a || !b) return Number.POSITIVE_INFINITY;
-  let kl = 0;
+  if (a === 0 || b === 0) return Number.POSITIVE_INFINITY;
+  let sum = 0;
   for (let j = 0; j < n; j++) {
-    const x = a[j] as number;
-    kl += x * Math.log(x / (b[j] as number));
+    const x = p[j] as number;
+    sum += x * Math.log(x / (q[j] as number));
   }
-  return kl;
+  return sum / a + Math.log(b / a);
 }
 
-/** Smoothed and normalized to sum 1; undefined when every count is zero. */
-function smooth(v: Float64Array, n: number, eps = 1e-4): Float64Array | undefined {
+/** Smooths the first n entries in place; returns their sum (0 when every count is zero). */
+function smooth(v: Float64Array, n: number, eps = 1e-4): number {
   let zeros = 0;
   for (let j = 0; j < n; j++) if (v[j] === 0) zeros++;
-  if (zeros === n) return undefined;
+  if (zeros === n) return 0;
   const take = (eps * zeros) / (n - zeros);
-  const out = new Float64Array(n);
   let total = 0;
   for (let j = 0; j < n; j++) {
     const x = v[j] as number;
-    out[j] = x === 0 ? eps : Math.max(x - take, eps);
-    total += out[j] as number;
+    const y = x === 0 ? eps : Math.max(x - take, eps);
+    v[j] = y;
+    total += y;
   }
-  for (let j = 0; j < n; j++) out[j] = (out[j] as number) / total;
-  return out;
+  return total;
 }
