@@ -21,6 +21,7 @@ import {
   type Feeds,
   type ModelProto,
   readModelFile,
+  referenceRuns,
   reportMarkdown,
   sampleFeeds,
   type VariantReport,
@@ -213,6 +214,7 @@ export async function compressFile(
   const feeds = (evaluation?.feeds ?? calibration?.feeds ?? sampleFeeds(model)).slice(0, 64);
   const examples = evaluation?.examples;
   const original = encodeModel(model);
+  const reference = await referenceRuns(original, feeds);
   progress?.start(1 + recipes.reduce((n, r) => n + r.steps.length + 1, 0));
   const reports: VariantReport[] = [
     await verifyVariant({
@@ -221,6 +223,7 @@ export async function compressFile(
       compressed: original,
       model,
       feeds,
+      reference,
       latencyRuns,
       file: input,
       ...(examples ? { examples } : {}),
@@ -250,6 +253,7 @@ export async function compressFile(
       compressed: bytes,
       model: current,
       feeds,
+      reference,
       latencyRuns,
       file: `onnx/${recipe.output}`,
       ...(examples ? { examples } : {}),

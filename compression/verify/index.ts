@@ -6,6 +6,8 @@ export {
   type LabelledExample,
   measureSize,
   type OutputComparison,
+  type ReferenceRuns,
+  referenceRuns,
   reportMarkdown,
   type SizeReport,
   sampleFeeds,

@@ -8,7 +8,7 @@ import { decodeModel, encodeModel } from "../onnx-io/codec.ts";
 import type { GraphProto, ModelProto } from "../onnx-io/onnx-types.ts";
 import { modelPath } from "../onnx-io/test-fixtures.ts";
 import { quantize4bit } from "../passes/quantize-4bit.ts";
-import { reportMarkdown, sampleFeeds, verifyVariant } from "./verify.ts";
+import { referenceRuns, reportMarkdown, sampleFeeds, verifyVariant } from "./verify.ts";
 import { webLatency } from "./web-latency.ts";
 
 const model = decodeModel(readFileSync(modelPath("gpt2-legacy")));
@@ -46,6 +46,19 @@ describe("verifyVariant", () => {
       latencyRuns: 0,
     });
     expect(none.latencyWebMs).toBeNull();
+    // the original's runs computed once and shared give the same comparison
+    const reference = await referenceRuns(original, feeds);
+    const shared = await verifyVariant({
+      variant: "q4",
+      original,
+      compressed: bytes,
+      model: q4,
+      feeds,
+      reference,
+      latencyRuns: 0,
+    });
+    expect(shared.outputs).toEqual(report.outputs);
+    expect(shared.top1Agreement).toBe(report.top1Agreement);
   });
 
   it("reports why onnxruntime-web cannot load a file instead of failing the run", async () => {

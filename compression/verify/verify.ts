@@ -159,27 +159,49 @@ export interface LabelledExample {
   labels: number[];
 }
 
-/** Compares a variant with the original on the same feeds. */
+/** The original's outputs on the feeds, computed once and shared by every variant's verification. */
+export interface ReferenceRuns {
+  outputNames: readonly string[];
+  runs: Record<string, ort.Tensor>[];
+}
+
+export async function referenceRuns(original: Uint8Array, feeds: readonly Feeds[]): Promise<ReferenceRuns> {
+  const session = await createSession(original);
+  try {
+    const runs: Record<string, ort.Tensor>[] = [];
+    for (const f of feeds) runs.push(await session.run(f));
+    return { outputNames: session.outputNames, runs };
+  } finally {
+    await session.release();
+  }
+}
+
+/** Compares a variant with the original on the same feeds (pass `reference` to reuse the original's runs). */
 export async function verifyVariant(args: {
   variant: string;
   original: Uint8Array;
   compressed: Uint8Array;
   model: ModelProto;
   feeds: Feeds[];
+  reference?: ReferenceRuns;
   latencyRuns?: number;
   /** Also time the variant in onnxruntime-web (WASM); default true when latencyRuns > 0. */
   webLatency?: boolean;
   examples?: LabelledExample[];
   file?: string;
 }): Promise<VariantReport> {
-  const [a, b] = await Promise.all([createSession(args.original), createSession(args.compressed)]);
+  const b = await createSession(args.compressed);
+  const reference = args.reference ?? (await referenceRuns(args.original, args.feeds));
   try {
     const acc = new Map<string, { max: number; dot: number; na: number; nb: number }>();
     let agree = 0;
     let rows = 0;
-    for (const feeds of args.feeds) {
-      const [ra, rb] = [await a.run(feeds), await b.run(feeds)];
-      for (const name of a.outputNames) {
+    if (reference.runs.length !== args.feeds.length)
+      throw new Error(`reference has ${reference.runs.length} runs for ${args.feeds.length} feeds`);
+    for (const [i, feeds] of args.feeds.entries()) {
+      const ra = reference.runs[i] as Record<string, ort.Tensor>;
+      const rb = await b.run(feeds);
+      for (const name of reference.outputNames) {
         const xa = ra[name] && asNumbers(ra[name]);
         const xb = rb[name] && asNumbers(rb[name]);
         if (!xa || !xb || xa.length !== xb.length) continue;
@@ -258,7 +280,7 @@ export async function verifyVariant(args: {
       ...(accuracy !== undefined ? { accuracy } : {}),
     };
   } finally {
-    await Promise.all([a.release(), b.release()]);
+    await b.release();
   }
 }
 
