@@ -94,8 +94,11 @@ export function createTextGenerator(options: TextGeneratorOptions): TextGenerato
         );
       }
       const type = meta?.isTensor ? meta.type : "float32";
-      if (type !== "float32") throw new Error(`${name}: a ${type} KV cache is not supported (float32 only)`);
-      past[name] = new ort.Tensor("float32", new Float32Array(0), [1, shape[1], 0, shape[3]]);
+      const dims = [1, shape[1], 0, shape[3]];
+      // the cache starts empty, so only its element type matters; later steps feed back the outputs
+      if (type === "float32") past[name] = new ort.Tensor("float32", new Float32Array(0), dims);
+      else if (type === "float16") past[name] = new ort.Tensor("float16", new Uint16Array(0), dims);
+      else throw new Error(`${name}: a ${type} KV cache is not supported (float32 or float16)`);
     }
     return past;
   }
@@ -140,6 +143,8 @@ export function createTextGenerator(options: TextGeneratorOptions): TextGenerato
         const start = usesCache ? fed : 0;
         const outputs = await session.run({ ...feeds(tokens, start, tokens.length), ...past });
         const logits = outputs[logitsName] as Tensor;
+        if (logits.type !== "float32")
+          throw new Error(`${logitsName} is ${logits.type}; float32 logits are needed`);
         const vocab = logits.dims[logits.dims.length - 1] as number;
         const rows = (logits.data as Float32Array).length / vocab;
         const last = (logits.data as Float32Array).subarray((rows - 1) * vocab, rows * vocab);
