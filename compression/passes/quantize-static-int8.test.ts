@@ -15,6 +15,7 @@ import { DataType } from "../onnx-io/data-types.ts";
 import { readModelFile } from "../onnx-io/files.ts";
 import type { ModelProto } from "../onnx-io/onnx-types.ts";
 import { floats, maxAbsDiff, runFloat, tiny, tinyModel, top1Agreement } from "../quantize/test-support.ts";
+import { runRecipe, staticInt8Recipe } from "../recipes/index.ts";
 import { activationParams, quantizeStaticInt8 } from "./quantize-static-int8.ts";
 
 interface Figures {
@@ -163,5 +164,26 @@ describe("quantize-static-int8 (QDQ with calibrated activation ranges)", () => {
       /min must not exceed max/,
     );
     expect(() => quantizeStaticInt8.options.parse({})).toThrow();
+  });
+
+  it("staticInt8Recipe: the calibrated ranges as a validated recipe (model_static_int8.onnx), same outputs as the pass, smaller file", async () => {
+    const model = await readModelFile(join(root, reference.model));
+    const ranges = await calibrateStatic(model, batches, runProbe, { method: "entropy" });
+    const recipe = staticInt8Recipe(ranges);
+    expect(recipe.output).toBe("model_static_int8.onnx");
+    expect(recipe.steps.map((s) => s.pass)).toEqual([
+      "quantize-static-int8",
+      "quantize-embedding",
+      "compact-names",
+    ]);
+    const viaRecipe = encodeModel((await runRecipe(model, recipe)).model);
+    const viaPass = encodeModel((await apply(model, { ranges })).model);
+    expect(viaRecipe.length).toBeLessThan(viaPass.length);
+    const a = floats((await runFloat(viaRecipe, evaluation)).logits);
+    const b = floats((await runFloat(viaPass, evaluation)).logits);
+    expect(maxAbsDiff(a, b)).toBe(0);
+    expect(() => staticInt8Recipe({ x: { min: 2, max: 1 } })).toThrow(
+      /steps\.0 \(quantize-static-int8\) options: ranges\.x/,
+    );
   });
 });

@@ -1,5 +1,12 @@
 // Recipes: the zod-validated list of steps a compression job runs, and the named presets.
-export { isPresetName, type PresetName, type PresetOptions, preset, presetNames } from "./presets.ts";
+export {
+  isPresetName,
+  type PresetName,
+  type PresetOptions,
+  preset,
+  presetNames,
+  staticInt8Recipe,
+} from "./presets.ts";
 export {
   parseRecipe,
   type Recipe,

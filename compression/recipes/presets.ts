@@ -92,3 +92,26 @@ export function preset(name: string, options: PresetOptions = {}): Recipe {
     options.embeddings === "keep" ? input.steps.filter((s) => s.pass !== "quantize-embedding") : input.steps;
   return parseRecipe({ ...input, steps });
 }
+
+/**
+ * Static int8 QDQ ("static-int8", model_static_int8.onnx) is not a plain preset: its activation
+ * ranges come from calibration data (calibrateStatic() in compression/calibration, which runs a
+ * probe model on the caller's batches). With those ranges this is the recipe, validated like any
+ * other: QDQ activations and per-channel int8 weights, int8 embedding tables, compact names.
+ */
+export function staticInt8Recipe(
+  ranges: Record<string, { min: number; max: number }>,
+  options: PresetOptions & { activationType?: "uint8" | "int8" } = {},
+): Recipe {
+  const steps = [
+    { pass: "quantize-static-int8", options: { ranges, activationType: options.activationType ?? "uint8" } },
+    ...(options.embeddings === "keep" ? [] : [embedding8]),
+    compact,
+  ];
+  return parseRecipe({
+    name: "static-int8",
+    output: "model_static_int8.onnx",
+    description: "static int8 QDQ: activations with calibrated ranges, int8 per-channel weights",
+    steps,
+  });
+}
