@@ -1,9 +1,12 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFixtures } from "../../evaluation/fixtures/reference.ts";
+import { type LocalWorker, startLocalWorker } from "../../functions/local.ts";
+import { evalCommand, evaluateDeployed } from "./eval.ts";
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "edgetune.js");
 const edgetune = (...args: string[]) => {
@@ -57,5 +60,163 @@ describe("edgetune eval on generation lines", () => {
     const { code, stderr } = edgetune("eval", path);
     expect(code).not.toBe(0);
     expect(stderr.trim()).toBe(`edgetune: ${path}:2: references: at least one reference`);
+  });
+});
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The CLI in a child process, without blocking this process (it hosts the local Worker). */
+function edgetuneAsync(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { encoding: "utf8", env: { ...process.env, EDGETUNE_TOKEN: "", ...env } },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe("edgetune eval --api: a deployed model, through the Worker's evaluate endpoint", () => {
+  const TOKEN = "et_dev_eval_cli_test_91d2";
+  const fixtureDir = join(import.meta.dirname, "..", "..", "functions", "inference", "fixtures", "tiny-spam");
+  // Texts and what native onnxruntime predicts for them (functions/inference's fixture).
+  const expected = JSON.parse(readFileSync(join(fixtureDir, "expected.json"), "utf8")) as {
+    samples: string[];
+    predictions: { label: string }[];
+  };
+  const native = expected.predictions.map((p) => p.label);
+  // Gold labels: the native prediction, except on three examples where the model is made "wrong".
+  const flip = new Set([0, 5, 9]);
+  const gold = native.map((l, i) => (flip.has(i) ? (l === "spam" ? "ham" : "spam") : l));
+  let worker: LocalWorker;
+  let stateDir: string;
+  let data: string;
+
+  beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), "edgetune-eval-api-"));
+    worker = await startLocalWorker({ stateDir, devToken: TOKEN });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const files: Record<string, string> = {
+      "config.json": "config.json",
+      "tokenizer.json": "tokenizer.json",
+      "tokenizer_config.json": "tokenizer_config.json",
+      "onnx/model.onnx": "model.onnx",
+    };
+    for (const [path, local] of Object.entries(files)) {
+      const res = await fetch(`${worker.url}/v1/models/tiny-spam/versions/1/files/${path}`, {
+        method: "PUT",
+        body: new Uint8Array(readFileSync(join(fixtureDir, local))),
+        headers: auth,
+      });
+      expect(res.status, await res.text()).toBe(201);
+    }
+    const published = await fetch(`${worker.url}/v1/models/tiny-spam/versions/1/publish`, {
+      method: "POST",
+      headers: auth,
+    });
+    expect(published.status, await published.text()).toBe(201);
+    data = file(
+      "labelled.jsonl",
+      `${expected.samples.map((text, i) => JSON.stringify({ text, label: gold[i] })).join("\n")}\n`,
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("scores the model's own predictions: those of native onnxruntime, 3 of 16 against gold", async () => {
+    const { code, stdout, stderr } = await edgetuneAsync([
+      "eval",
+      "--api",
+      worker.url,
+      "--model",
+      "tiny-spam@1",
+      "--data",
+      data,
+      "--token",
+      TOKEN,
+      "--json",
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ model: "tiny-spam", version: "1", variant: "fp32", count: 16 });
+    expect(report.accuracy).toBe(13 / 16);
+    // the confusion table is gold × native prediction
+    for (const g of ["ham", "spam"]) {
+      for (const p of ["ham", "spam"]) {
+        const n = gold.filter((x, i) => x === g && native[i] === p).length;
+        expect(report.confusion[g][p], `${g}→${p}`).toBe(n);
+      }
+    }
+  });
+
+  it("prints the same table as eval of a file holding those predictions ($EDGETUNE_TOKEN, latest version)", async () => {
+    const remote = await edgetuneAsync(
+      ["eval", data, "--api", `${worker.url}/`, "--model", "tiny-spam", "--variant", "fp32"],
+      { EDGETUNE_TOKEN: TOKEN },
+    );
+    expect(remote.stderr).toBe("");
+    expect(remote.code).toBe(0);
+    const predictions = file(
+      "predicted.jsonl",
+      `${gold.map((label, i) => JSON.stringify({ label, prediction: native[i] })).join("\n")}\n`,
+    );
+    const local = await edgetuneAsync(["eval", predictions]);
+    expect(remote.stdout).toBe(`tiny-spam@1 fp32 (${worker.url}/)\n${local.stdout}`);
+    expect(local.stdout).toMatch(/^16 examples {2}accuracy 81\.25%/);
+  });
+
+  it("an API refusal is one line on stderr and a non-zero exit", async () => {
+    const r = await edgetuneAsync(["eval", "--api", worker.url, "--model", "tiny-spam", "--data", data]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(
+      /^edgetune: http:\/\/127\.0\.0\.1:\d+: POST \/v1\/models\/tiny-spam\/evaluate: 401 [^\n]*\n$/,
+    );
+  });
+
+  it("bad options, lines and refusals are clear errors (in process)", async () => {
+    const evalWith = (...args: string[]) => evalCommand().exitOverride().parseAsync(args, { from: "user" });
+    const api = { api: worker.url, data, token: TOKEN };
+    await expect(evaluateDeployed({ ...api, model: "no-such-model" })).rejects.toThrow(/404 .*no-such-model/);
+    await expect(evaluateDeployed({ ...api, model: "tiny-spam", variant: "q3" })).rejects.toThrow(/q3/);
+    await expect(evaluateDeployed({ ...api, model: "tiny-spam@7" })).rejects.toThrow(/404/);
+    await expect(evaluateDeployed({ ...api, model: "a@b@c" })).rejects.toThrow(
+      /--model must be <name> or <name>@<version>/,
+    );
+    await expect(evaluateDeployed({ ...api, api: "not a url", model: "m" })).rejects.toThrow(
+      /--api must be an http\(s\) URL/,
+    );
+    const generation = file("gen.jsonl", `${JSON.stringify({ prediction: "a", references: ["a"] })}\n`);
+    await expect(evaluateDeployed({ ...api, model: "tiny-spam", data: generation })).rejects.toThrow(
+      /lines are \{text, label\}/,
+    );
+    const unlabelled = file("nolabel.jsonl", `${JSON.stringify({ text: "hello" })}\n`);
+    await expect(evaluateDeployed({ ...api, model: "tiny-spam", data: unlabelled })).rejects.toThrow(
+      /nolabel\.jsonl:1: label: /,
+    );
+    const closed = await freePort();
+    await expect(
+      evaluateDeployed({ ...api, api: `http://127.0.0.1:${closed}`, model: "tiny-spam" }),
+    ).rejects.toThrow(`cannot reach http://127.0.0.1:${closed}: ECONNREFUSED`);
+    await expect(evalWith("--api", worker.url, "--data", data)).rejects.toThrow(
+      "--api needs --model <name>[@version]",
+    );
+    await expect(evalWith(data, "--model", "tiny-spam")).rejects.toThrow(
+      "--model is for --api (evaluating a deployed model)",
+    );
+    await expect(evalWith()).rejects.toThrow(/no examples/);
   });
 });

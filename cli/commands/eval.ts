@@ -1,10 +1,20 @@
 // `edgetune eval`: score a JSONL file. Classification lines are {label, prediction}; generation
 // lines are {prediction, references: string[]} and get sacreBLEU BLEU/chrF, rouge-score ROUGE and
-// NLTK METEOR (WordNet 3.0), the numbers those tools would print for the same file.
+// NLTK METEOR (WordNet 3.0), the numbers those tools would print for the same file. With --api,
+// {text, label} lines go through a deployed model instead: the edge API's evaluate endpoint runs
+// them through the chosen version and variant, and the same table is printed for its predictions.
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
 import { z } from "zod";
-import { chrf, classificationReport, bleu as corpusBleu, meteor, rouge } from "../../evaluation/index.ts";
+import { ApiError, EdgetuneApi } from "../../client/index.ts";
+import {
+  type ClassificationReport,
+  chrf,
+  classificationReport,
+  bleu as corpusBleu,
+  meteor,
+  rouge,
+} from "../../evaluation/index.ts";
 import { wordNet30 } from "../../evaluation/wordnet-node.ts";
 import { CliError } from "../errors.ts";
 
@@ -98,8 +108,7 @@ export function scoreGeneration(
   };
 }
 
-function printClassification(gold: string[], predicted: string[], json: boolean): void {
-  const report = classificationReport(gold, predicted);
+function printClassification(report: ClassificationReport, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
@@ -132,19 +141,137 @@ function printGeneration(r: GenerationReport, json: boolean): void {
   );
 }
 
+interface EvalOptions {
+  data?: string;
+  api?: string;
+  model?: string;
+  variant?: string;
+  token?: string;
+  json?: boolean;
+  meteor?: boolean;
+}
+
+const labelledText = z.object({ text: z.string(), label: z.string() });
+/** The evaluate endpoint's limit on examples per request (functions/evaluate/schemas.ts). */
+const EXAMPLES_PER_REQUEST = 5000;
+
+export interface DeployedEvaluation {
+  model: string;
+  version: string;
+  variant: string;
+  report: ClassificationReport;
+}
+
+/**
+ * Runs {text, label} lines through a deployed classifier (POST /v1/models/{name}/evaluate, in
+ * requests of at most 5000 examples) and scores its predictions as for a file.
+ */
+export async function evaluateDeployed(options: {
+  api: string;
+  model: string;
+  data: string;
+  variant?: string;
+  token?: string;
+}): Promise<DeployedEvaluation> {
+  const url = z.url({ protocol: /^https?$/ }).safeParse(options.api);
+  if (!url.success) throw new CliError(`--api must be an http(s) URL, got ${JSON.stringify(options.api)}`);
+  const spec = /^([^@\s]+)(?:@([^@\s]+))?$/.exec(options.model);
+  if (!spec?.[1])
+    throw new CliError(`--model must be <name> or <name>@<version>, got ${JSON.stringify(options.model)}`);
+  const name = spec[1];
+  const version = spec[2];
+  const rows = await readJsonl(options.data);
+  const first = rows[0]?.value;
+  if (typeof first === "object" && first !== null && "references" in first) {
+    throw new CliError(
+      `${options.data}: --api runs a classifier, so lines are {text, label}; score generation lines locally: edgetune eval ${options.data}`,
+    );
+  }
+  const examples = rows.map((r) => parseRow(labelledText, options.data, r));
+  const client = new EdgetuneApi(options.api.replace(/\/+$/, ""), options.token);
+  const predicted: string[] = [];
+  let served: { version: string; variant: string } | undefined;
+  for (let i = 0; i < examples.length; i += EXAMPLES_PER_REQUEST) {
+    const chunk = examples.slice(i, i + EXAMPLES_PER_REQUEST).map((e) => ({ text: e.text, label: e.label }));
+    const result = await client
+      .evaluateClassification(name, {
+        examples: chunk,
+        // every request reads the version the first one resolved, even if a newer one is published meanwhile
+        ...((served?.version ?? version) ? { version: served?.version ?? version } : {}),
+        ...(options.variant ? { variant: options.variant } : {}),
+      })
+      .catch((e: unknown) => {
+        if (e instanceof ApiError) throw new CliError(`${options.api}: ${e.message}`);
+        const code = (e as { cause?: { code?: string } }).cause?.code;
+        throw new CliError(`cannot reach ${options.api}: ${code ?? (e as Error).message}`);
+      });
+    served ??= { version: result.version, variant: result.variant };
+    predicted.push(...result.predictions);
+  }
+  if (!served) throw new CliError(`${options.data}: no examples`);
+  return {
+    model: name,
+    ...served,
+    report: classificationReport(
+      examples.map((e) => e.label),
+      predicted,
+    ),
+  };
+}
+
 export function evalCommand(): Command {
   return new Command("eval")
     .description(
       "score predictions in a JSONL file: {label, prediction} lines (classification: accuracy, F1) " +
         "or {prediction, references} lines (generation: BLEU, chrF, ROUGE, METEOR)",
     )
-    .argument("<file.jsonl>", "one example per line")
+    .argument("[file.jsonl]", "one example per line (or --data)")
+    .option("--data <file.jsonl>", "the examples (the same as the file argument)")
+    .option(
+      "--api <url>",
+      "evaluate a deployed model through this edge API: {text, label} lines run through the model",
+    )
+    .option("--model <name[@version]>", "with --api: the model, and its version (default: the latest)")
+    .option(
+      "--variant <variant>",
+      "with --api: the variant to run (fp32, q8, …; default: the version's default)",
+    )
+    .option("--token <token>", "with --api: bearer token with the read scope (default: $EDGETUNE_TOKEN)")
     .option("--json", "print the full report as JSON")
     .option("--no-meteor", "skip METEOR (saves loading WordNet)")
-    .action(async (file: string, options: { json?: boolean; meteor?: boolean }) => {
+    .action(async (fileArg: string | undefined, options: EvalOptions) => {
+      if (fileArg && options.data && fileArg !== options.data) {
+        throw new CliError("give the examples once: a file argument or --data");
+      }
+      const file = fileArg ?? options.data;
+      if (!file) throw new CliError("no examples: give a JSONL file (or --data <file.jsonl>)");
+      if (options.api) {
+        if (!options.model) throw new CliError("--api needs --model <name>[@version]");
+        const token = options.token ?? process.env.EDGETUNE_TOKEN;
+        const deployed = await evaluateDeployed({
+          api: options.api,
+          model: options.model,
+          data: file,
+          ...(options.variant ? { variant: options.variant } : {}),
+          ...(token ? { token } : {}),
+        });
+        if (options.json) {
+          const { report, ...which } = deployed;
+          process.stdout.write(`${JSON.stringify({ ...which, ...report }, null, 2)}\n`);
+        } else {
+          process.stdout.write(
+            `${deployed.model}@${deployed.version} ${deployed.variant} (${options.api})\n`,
+          );
+          printClassification(deployed.report, false);
+        }
+        return;
+      }
+      for (const flag of ["model", "variant", "token"] as const) {
+        if (options[flag]) throw new CliError(`--${flag} is for --api (evaluating a deployed model)`);
+      }
       const parsed = await readEvalJsonl(file);
       if (parsed.kind === "classification")
-        printClassification(parsed.gold, parsed.predicted, options.json === true);
+        printClassification(classificationReport(parsed.gold, parsed.predicted), options.json === true);
       else
         printGeneration(
           scoreGeneration(parsed.predictions, parsed.references, options.meteor !== false),
