@@ -43,7 +43,9 @@ export const compactNames = definePass({
   apply(model, options) {
     const source = model.graph;
     if (!source) throw new CompressionError("invalid-model", "the model has no graph");
-    const graph = options.constantsAsInitializers ? constantsToInitializers(source) : source;
+    // Before IR 4 every initializer had to be a graph input too: leave such models' Constants alone.
+    const movable = options.constantsAsInitializers && (model.irVersion?.toNumber() ?? 0) >= 4;
+    const graph = movable ? constantsToInitializers(source) : source;
     const constantsMoved = source.node.length - graph.node.length;
     const keep = new Set([...graph.input, ...graph.output].map((v) => v.name ?? ""));
     const values = new ShortNames(keep);
