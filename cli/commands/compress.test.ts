@@ -16,7 +16,7 @@ import {
 import { modelPath } from "../../compression/onnx-io/test-fixtures.ts";
 import { describeFailure } from "../errors.ts";
 import { buildProgram } from "../program.ts";
-import { compressFile, resolveRecipes } from "./compress.ts";
+import { compressFile, parseMixedPrecision, resolveRecipes } from "./compress.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "edgetune-compress-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -175,6 +175,72 @@ describe("edgetune compress", () => {
     expect(json.variants[0].accuracy).toBe(1);
     // the report keeps the recipe as written, not the calibration statistics
     expect(json.variants[1].steps[0].options.activationNorms).toEqual({});
+  });
+});
+
+describe("edgetune compress --mixed-precision", () => {
+  it("adds an accuracy-gated mixed variant: per-layer sensitivity and precision in the report, budget met", async () => {
+    const fixture = join(import.meta.dirname, "..", "..", "compression", "fixtures", "bert-legacy-trained");
+    const ref = JSON.parse(readFileSync(join(fixture, "reference.json"), "utf8")) as {
+      inputs: { input_ids: { data: number[] } };
+      labels: number[];
+    };
+    const lines: string[] = [];
+    for (let b = 0; b < ref.labels.length; b += 64) {
+      const rows = Array.from({ length: 64 }, (_, r) =>
+        ref.inputs.input_ids.data.slice((b + r) * 16, (b + r + 1) * 16),
+      );
+      lines.push(
+        JSON.stringify({
+          inputs: { input_ids: rows, attention_mask: rows.map((row) => row.map(() => 1)) },
+          label: ref.labels.slice(b, b + 64),
+        }),
+      );
+    }
+    const evalFile = join(dir, "bert-eval.jsonl");
+    writeFileSync(evalFile, lines.join("\n"));
+    const out = join(dir, "mixed-out");
+    const { files, reports } = await compressFile(
+      join(fixture, "model.onnx"),
+      await resolveRecipes("q8"),
+      out,
+      {
+        eval: evalFile,
+        mixedPrecision: parseMixedPrecision("relative-error=0.002,top1=1,low=q4,high=q8"),
+        latencyRuns: 0,
+      },
+    );
+    expect(files.at(-1)).toBe(join(out, "onnx", "model_mixed.onnx"));
+    const mixed = reports.at(-1);
+    expect(mixed?.variant).toBe("mixed-q4-q8");
+    expect(mixed?.accuracy).toBe(1);
+    const step = mixed?.steps?.[0] as {
+      report: {
+        met: boolean;
+        chosen: { relativeError: number };
+        allLow: { relativeError: number };
+        layers: { sensitivity: number; precision: string }[];
+      };
+    };
+    expect(step.report.met).toBe(true);
+    expect(step.report.chosen.relativeError).toBeLessThanOrEqual(0.002);
+    expect(step.report.allLow.relativeError).toBeGreaterThan(0.002);
+    expect(step.report.layers.length).toBe(14);
+    expect(step.report.layers.every((l) => l.sensitivity > 0 && ["q4", "q8"].includes(l.precision))).toBe(
+      true,
+    );
+    const file = await readModelFile(join(out, "onnx", "model_mixed.onnx"));
+    const ops = new Set(file.graph?.node.map((n) => n.opType));
+    expect(ops.has("MatMulNBits") && ops.has("MatMulInteger")).toBe(true);
+  });
+
+  it("refuses a budget it cannot read", () => {
+    expect(() => parseMixedPrecision("relative-error")).toThrow(/"relative-error" is not key=value/);
+    expect(() => parseMixedPrecision("speed=2")).toThrow(
+      /"speed=2" is not key=value with a key among low, high/,
+    );
+    expect(() => parseMixedPrecision("low=q8,high=q4,top1=0.9")).toThrow(/low must be a lower precision/);
+    expect(() => parseMixedPrecision("top1=2")).toThrow(/budget\.minTop1Agreement/);
   });
 });
 

@@ -19,7 +19,11 @@ import {
   createSession,
   encodeModel,
   type Feeds,
+  type MixedPrecisionOptions,
   type ModelProto,
+  mixedPrecision,
+  mixedPrecisionOptions,
+  ortNodeRunner,
   readModelFile,
   referenceRuns,
   reportMarkdown,
@@ -166,7 +170,61 @@ async function writeAtomically(path: string, bytes: Uint8Array | string): Promis
   }
 }
 
+const mixedKeys: Record<
+  string,
+  (o: Record<string, unknown>, budget: Record<string, number>, v: string) => void
+> = {
+  low: (o, _b, v) => {
+    o.low = v;
+  },
+  high: (o, _b, v) => {
+    o.high = v;
+  },
+  embeddings: (o, _b, v) => {
+    o.embeddings = v;
+  },
+  "block-size": (o, _b, v) => {
+    o.blockSize = Number(v);
+  },
+  top1: (_o, b, v) => {
+    b.minTop1Agreement = Number(v);
+  },
+  cosine: (_o, b, v) => {
+    b.minCosine = Number(v);
+  },
+  "relative-error": (_o, b, v) => {
+    b.maxRelativeError = Number(v);
+  },
+  "accuracy-drop": (_o, b, v) => {
+    b.maxAccuracyDrop = Number(v);
+  },
+};
+
+/** "relative-error=0.002,high=q8" → mixed-precision options (validated by the module's schema). */
+export function parseMixedPrecision(spec: string): MixedPrecisionOptions {
+  const options: Record<string, unknown> = {};
+  const budget: Record<string, number> = {};
+  for (const part of spec.split(",").map((p) => p.trim())) {
+    const [key, value, ...rest] = part.split("=");
+    const set = key === undefined ? undefined : mixedKeys[key];
+    if (!set || value === undefined || rest.length)
+      throw new CliError(
+        `--mixed-precision: "${part}" is not key=value with a key among ${Object.keys(mixedKeys).join(", ")}`,
+        2,
+      );
+    set(options, budget, value);
+  }
+  const parsed = mixedPrecisionOptions.safeParse({ ...options, budget });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliError(`--mixed-precision: ${issue?.path.join(".") || "options"}: ${issue?.message}`, 2);
+  }
+  return { ...options, budget } as MixedPrecisionOptions;
+}
+
 export interface CompressOptions {
+  /** Also make an accuracy-gated mixed-precision variant (onnx/model_mixed.onnx). */
+  mixedPrecision?: MixedPrecisionOptions;
   /** JSONL of calibration inputs (see compress-inputs.ts). */
   calibration?: string;
   /** JSONL of labelled inputs: accuracy in the report. */
@@ -202,6 +260,12 @@ export async function compressFile(
   const evaluation: ModelInputs | undefined = options.eval
     ? await readModelInputs(options.eval, model, modelPath, true)
     : undefined;
+  const mixed = options.mixedPrecision;
+  if (mixed) {
+    if (outputs.has("model_mixed.onnx")) throw new CliError("a recipe already writes model_mixed.onnx", 2);
+    if (mixed.budget.maxAccuracyDrop !== undefined && !options.eval)
+      throw new CliError("--mixed-precision accuracy-drop needs --eval (labelled lines)", 2);
+  }
   for (const r of recipes)
     r.steps.forEach((step, i) => {
       if (needsCalibration(step) && !calibration)
@@ -215,7 +279,7 @@ export async function compressFile(
   const examples = evaluation?.examples;
   const original = encodeModel(model);
   const reference = await referenceRuns(original, feeds);
-  progress?.start(1 + recipes.reduce((n, r) => n + r.steps.length + 1, 0));
+  progress?.start(1 + recipes.reduce((n, r) => n + r.steps.length + 1, 0) + (mixed ? 2 : 0));
   const reports: VariantReport[] = [
     await verifyVariant({
       variant: "original",
@@ -265,6 +329,36 @@ export async function compressFile(
       `${recipe.name}: ${bytes.length} bytes, ${(performance.now() - started).toFixed(0)} ms, top-1 agreement ${(100 * report.top1Agreement).toFixed(1)} %`,
     );
   }
+  if (mixed) {
+    // searched on the eval lines with their labels when given, else on the verification inputs
+    const searchFeeds = evaluation?.examples?.map((e) => e.feeds) ?? feeds;
+    const labels = evaluation?.examples?.map((e) => e.labels);
+    const result = await mixedPrecision(model, mixed, ortNodeRunner(searchFeeds), {
+      ...(labels ? { labels } : {}),
+      onProgress: (p) =>
+        progress?.note(`mixed precision: ${p.phase} ${p.done}/${p.total}${p.layer ? ` ${p.layer}` : ""}`),
+    });
+    if (!result.report.met)
+      throw new CliError(
+        `--mixed-precision: the budget is not met even with every layer at ${result.report.high}; loosen it or choose a higher precision`,
+      );
+    progress?.tick("mixed precision: layers chosen");
+    const bytes = encodeModel(result.model);
+    const report = await verifyVariant({
+      variant: `mixed-${result.report.low}-${result.report.high}`,
+      original,
+      compressed: bytes,
+      model: result.model,
+      feeds,
+      reference,
+      latencyRuns,
+      file: "onnx/model_mixed.onnx",
+      ...(examples ? { examples } : {}),
+    });
+    reports.push({ ...report, steps: [{ pass: "mixed-precision", options: mixed, report: result.report }] });
+    variants.push({ target: join(onnxDir, "model_mixed.onnx"), bytes });
+    progress?.tick("mixed precision: verified");
+  }
   // everything computed and checked: only now does anything reach the output folder
   await mkdir(onnxDir, { recursive: true });
   const files: string[] = [];
@@ -306,22 +400,36 @@ export function compressCommand(): Command {
       "--eval <jsonl>",
       'labelled lines ({"text"|"inputs", "label": index or name}): accuracy in the report',
     )
+    .option(
+      "--mixed-precision <budget>",
+      "also write onnx/model_mixed.onnx: layers at low precision except the most sensitive, kept high until the budget holds; " +
+        "key=value list: top1, cosine, relative-error, accuracy-drop (needs --eval), low (q4|q8), high (q8|fp32), embeddings (q8|q4|keep), block-size",
+    )
     .option("--latency-runs <n>", "timed runs per variant for the latency median", "10")
     .action(
       async (
         input: string,
-        options: { recipe: string; out: string; calibration?: string; eval?: string; latencyRuns: string },
+        options: {
+          recipe: string;
+          out: string;
+          calibration?: string;
+          eval?: string;
+          mixedPrecision?: string;
+          latencyRuns: string;
+        },
       ) => {
         const runs = Number(options.latencyRuns);
         if (!Number.isInteger(runs) || runs < 0)
           throw new CliError("--latency-runs must be a whole number ≥ 0", 2);
         const recipes = await resolveRecipes(options.recipe);
+        const mixed = options.mixedPrecision ? parseMixedPrecision(options.mixedPrecision) : undefined;
         const progress = compressProgress();
         let result: CompressResult;
         try {
           result = await compressFile(input, recipes, options.out, {
             ...(options.calibration ? { calibration: options.calibration } : {}),
             ...(options.eval ? { eval: options.eval } : {}),
+            ...(mixed ? { mixedPrecision: mixed } : {}),
             latencyRuns: runs,
             progress,
           });

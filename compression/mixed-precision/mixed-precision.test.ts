@@ -81,6 +81,19 @@ describe("accuracy-gated mixed precision", () => {
     expect(wrongChoice.relativeError).toBeGreaterThan(0.0008);
   });
 
+  it("quantizes embedding tables in every candidate when asked, so the budget holds for the file as shipped", async () => {
+    const plain = await mixedPrecision(model, { budget }, run);
+    const withEmbeddings = await mixedPrecision(model, { budget, embeddings: "q8" }, run);
+    expect(withEmbeddings.report.met).toBe(true);
+    const bytes = encodeModel(withEmbeddings.model);
+    expect(bytes.length).toBeLessThan(encodeModel(plain.model).length);
+    expect(withEmbeddings.model.graph?.node.some((n) => n.opType === "DequantizeLinear")).toBe(true);
+    const reference = await run(encodeModel(model));
+    expect(compareRuns(reference, await run(bytes)).relativeError).toBeLessThanOrEqual(
+      budget.maxRelativeError,
+    );
+  });
+
   it("keeps fp32 as the high precision when asked, and reports an unreachable budget as not met", async () => {
     const exact = await mixedPrecision(model, { high: "fp32", budget: { maxRelativeError: 0 } }, run);
     expect(exact.report.met).toBe(true);

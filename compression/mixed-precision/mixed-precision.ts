@@ -12,6 +12,7 @@ import { encodeModel } from "../onnx-io/codec.ts";
 import type { ModelProto } from "../onnx-io/onnx-types.ts";
 import { quantize4bit } from "../passes/quantize-4bit.ts";
 import { quantizeDynamicInt8 } from "../passes/quantize-dynamic-int8.ts";
+import { quantizeEmbedding } from "../passes/quantize-embedding.ts";
 import { findWeightSites } from "../quantize/sites.ts";
 import { type Agreement, compareRuns, type RunOutputs } from "./agreement.ts";
 
@@ -38,6 +39,11 @@ export const mixedPrecisionOptions = z
       })
       .strict()
       .refine((b) => Object.values(b).some((v) => v !== undefined), "name at least one budget"),
+    /**
+     * Embedding tables (Gather on a float table) quantized in every candidate, so the budget is
+     * measured on the file as it ships: "q8", "q4" (blocks of 32) or "keep" (float).
+     */
+    embeddings: z.enum(["q8", "q4", "keep"]).default("keep"),
     /** Node or weight names left in float whatever the budget. */
     exclude: z.array(z.string()).default([]),
     minElements: z.number().int().nonnegative().default(16),
@@ -107,7 +113,12 @@ function quantizableLayers(model: ModelProto, exclude: string[], minElements: nu
 export async function applyPrecisions(
   model: ModelProto,
   precisions: ReadonlyMap<string, Precision>,
-  options: { blockSize?: 16 | 32 | 64 | 128; minElements?: number; exclude?: string[] } = {},
+  options: {
+    blockSize?: 16 | 32 | 64 | 128;
+    minElements?: number;
+    exclude?: string[];
+    embeddings?: "q8" | "q4" | "keep";
+  } = {},
 ): Promise<ModelProto> {
   const minElements = options.minElements ?? 16;
   const all = [...precisions.keys()];
@@ -133,6 +144,17 @@ export async function applyPrecisions(
       await quantizeDynamicInt8.apply(
         out,
         quantizeDynamicInt8.options.parse({ exclude: others("q8"), minElements }),
+      )
+    ).model;
+  if (options.embeddings === "q8" || options.embeddings === "q4")
+    out = (
+      await quantizeEmbedding.apply(
+        out,
+        quantizeEmbedding.options.parse(
+          options.embeddings === "q8"
+            ? { bits: 8, symmetric: true }
+            : { bits: 4, symmetric: true, blockSize: 32 },
+        ),
       )
     ).model;
   return out;
@@ -174,18 +196,24 @@ export async function mixedPrecision(
   const reference = await runner(encodeModel(model));
   const labels = extra.labels ? { labels: extra.labels } : {};
   const referenceAccuracy = compareRuns(reference, reference, labels).accuracy;
-  const settings = { blockSize: o.blockSize, minElements: o.minElements, exclude: o.exclude };
-  const evaluate = async (precisions: Map<string, Precision>) =>
+  const settings = {
+    blockSize: o.blockSize,
+    minElements: o.minElements,
+    exclude: o.exclude,
+    embeddings: o.embeddings,
+  };
+  const evaluate = async (precisions: Map<string, Precision>, embeddings = o.embeddings) =>
     compareRuns(
       reference,
-      await runner(encodeModel(await applyPrecisions(model, precisions, settings))),
+      await runner(encodeModel(await applyPrecisions(model, precisions, { ...settings, embeddings }))),
       labels,
     );
 
   const measured: LayerReport[] = [];
   for (const [i, layer] of layers.entries()) {
     extra.onProgress?.({ phase: "sensitivity", done: i, total: layers.length, layer: layer.node });
-    const alone = await evaluate(new Map([[layer.node, o.low]]));
+    // the layer's own effect: embeddings stay float here, they are not a choice being ranked
+    const alone = await evaluate(new Map([[layer.node, o.low]]), "keep");
     measured.push({ ...layer, sensitivity: alone.relativeError, alone, precision: o.low });
   }
   extra.onProgress?.({ phase: "sensitivity", done: layers.length, total: layers.length });

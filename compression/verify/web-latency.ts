@@ -27,7 +27,7 @@ export function median(times: number[]): number {
 
 export type WebLatency = { median: number; runs: number } | { error: string };
 
-/** Median time of `runs` single runs on `feeds` (after one warm-up) in onnxruntime-web's WASM backend. */
+/** Median time of `runs` single runs on `feeds` (after three warm-up runs) in onnxruntime-web's WASM backend. */
 export async function webLatency(bytes: Uint8Array, feeds: Feeds, runs: number): Promise<WebLatency> {
   configure();
   let session: ortWeb.InferenceSession;
@@ -44,7 +44,8 @@ export async function webLatency(bytes: Uint8Array, feeds: Feeds, runs: number):
         new ortWeb.Tensor(t.type as "float32", t.data as Float32Array, t.dims),
       ]),
     );
-    await session.run(webFeeds);
+    // a few warm-up runs: V8 compiles WASM in tiers, and the first runs of a process time the compiler
+    for (let i = 0; i < 3; i++) await session.run(webFeeds);
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
