@@ -1,0 +1,1 @@
+"""Benchmark helpers the TypeScript benches in bench/ run (never imported by the trainer itself)."""
