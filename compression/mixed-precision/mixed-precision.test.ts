@@ -22,7 +22,8 @@ const model = decodeModel(readFileSync(join(dir, "model.onnx")));
 const seq = 16;
 const feeds: Record<string, ort.Tensor>[] = [];
 const labels: number[][] = [];
-for (let b = 0; b < ref.labels.length; b += 64) {
+// half of the fixture's 256 labelled rows: enough to rank 14 layers, and each search stays quick
+for (let b = 0; b < 128; b += 64) {
   const ids = ref.inputs.input_ids.data.slice(b * seq, (b + 64) * seq);
   feeds.push({
     input_ids: new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [64, seq]),
