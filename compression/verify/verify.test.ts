@@ -1,17 +1,19 @@
 // Verification reports: figures measured from the files (sizes, agreement), latency in both
 // onnxruntime-node and onnxruntime-web (WASM), and a readable failure when WASM cannot load a file.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import Long from "long";
 import { describe, expect, it } from "vitest";
 import { makeNode } from "../graph/graph.ts";
 import { decodeModel, encodeModel } from "../onnx-io/codec.ts";
 import type { GraphProto, ModelProto } from "../onnx-io/onnx-types.ts";
-import { modelPath } from "../onnx-io/test-fixtures.ts";
+import { fixturesDir } from "../onnx-io/test-fixtures.ts";
 import { quantize4bit } from "../passes/quantize-4bit.ts";
 import { referenceRuns, reportMarkdown, sampleFeeds, verifyVariant } from "./verify.ts";
 import { webLatency } from "./web-latency.ts";
 
-const model = decodeModel(readFileSync(modelPath("gpt2-legacy")));
+// the smallest trained fixture: sessions (native and WASM) are made several times here
+const model = decodeModel(readFileSync(join(fixturesDir, "bert-legacy-trained", "model.onnx")));
 const original = encodeModel(model);
 const feeds = sampleFeeds(model, { samples: 2 });
 
