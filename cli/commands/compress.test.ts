@@ -104,7 +104,7 @@ describe("edgetune compress", () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it("calibrates prune-importance and static int8 from --calibration text and reports accuracy on --eval", async () => {
+  it("calibrates prune-importance (a recipe file without norms) and the static-int8 preset from --calibration text; accuracy on --eval", async () => {
     const expected = JSON.parse(readFileSync(join(spam, "expected.json"), "utf8")) as {
       samples: string[];
       predictions: { label: string }[];
@@ -134,22 +134,13 @@ describe("edgetune compress", () => {
         steps: [{ pass: "prune-importance", options: { sparsity: 0.3 } }],
       }),
     );
-    const staticRecipe = join(dir, "static.json");
-    writeFileSync(
-      staticRecipe,
-      JSON.stringify({
-        name: "static8",
-        output: "model_static8.onnx",
-        steps: [{ pass: "quantize-static-int8" }],
-      }),
-    );
     const out = join(dir, "spam-out");
     const { reports } = await compressFile(
       join(spam, "model.onnx"),
       [
         ...(await resolveRecipes(recipe)),
         ...(await resolveRecipes("q8")),
-        ...(await resolveRecipes(staticRecipe)),
+        ...(await resolveRecipes("static-int8")),
       ],
       out,
       {
@@ -167,7 +158,7 @@ describe("edgetune compress", () => {
     expect(step.report.sparsity).toBeGreaterThan(0.25);
     expect(wanda?.accuracy).toBeGreaterThan(0.5);
     // static QDQ got calibrated activation ranges: its file holds fixed activation scales
-    const qdq = await readModelFile(join(out, "onnx", "model_static8.onnx"));
+    const qdq = await readModelFile(join(out, "onnx", "model_static_int8.onnx"));
     expect(qdq.graph?.node.filter((n) => n.opType === "QuantizeLinear").length).toBeGreaterThan(0);
     expect(static8?.accuracy).toBeGreaterThanOrEqual(0.9);
     const json = JSON.parse(readFileSync(join(out, "compression-report.json"), "utf8"));
@@ -344,6 +335,11 @@ describe("edgetune compress: bad input fails in one line, writing nothing", () =
         return [modelPath("gpt2-legacy"), "--recipe", recipe];
       },
       /recipe w: step 1 \(prune-importance\) is calibrated from data: give --calibration/,
+    ],
+    [
+      "the static-int8 preset without --calibration",
+      () => [modelPath("gpt2-legacy"), "--recipe", "static-int8"],
+      /recipe static-int8: step 1 \(quantize-static-int8\) is calibrated from data: give --calibration/,
     ],
     [
       "an eval line without a label",

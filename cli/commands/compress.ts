@@ -41,10 +41,14 @@ import {
   type RecipeStep,
   runRecipe,
   type StepReport,
+  staticInt8Recipe,
 } from "../../compression/recipes/index.ts";
 import { CliError } from "../errors.ts";
 import { type CompressProgress, compressProgress } from "../progress.ts";
 import { type ModelInputs, readModelInputs } from "./compress-inputs.ts";
+
+/** The calibrated preset: static int8 QDQ, its activation ranges measured on --calibration. */
+const STATIC_INT8 = "static-int8";
 
 /** Passes whose options come from calibration data, and the option that holds it. */
 const calibratedOption: Readonly<Record<string, string>> = {
@@ -82,11 +86,13 @@ function withCalibrationPlaceholders(recipe: unknown): unknown {
 export async function resolveRecipes(spec: string): Promise<Recipe[]> {
   const names =
     spec === "all" ? presetNames.filter((n) => n !== "fp32") : spec.split(",").map((s) => s.trim());
-  if (names.every(isPresetName)) return names.map((n) => preset(n));
+  const known = (n: string) => isPresetName(n) || n === STATIC_INT8;
+  // static-int8's ranges are left empty here and calibrated from --calibration at run time
+  if (names.every(known)) return names.map((n) => (n === STATIC_INT8 ? staticInt8Recipe({}) : preset(n)));
   if (!spec.endsWith(".json")) {
-    const unknown = names.filter((n) => !isPresetName(n));
+    const unknown = names.filter((n) => !known(n));
     throw new CliError(
-      `unknown preset ${unknown.map((n) => `"${n}"`).join(", ")}; presets: ${presetNames.join(", ")}, all; or a recipe .json file`,
+      `unknown preset ${unknown.map((n) => `"${n}"`).join(", ")}; presets: ${presetNames.join(", ")}, all, ${STATIC_INT8} (with --calibration); or a recipe .json file`,
       2,
     );
   }
@@ -386,7 +392,7 @@ export function compressCommand(): Command {
     .argument("<model.onnx>", "the model to compress (external data is read from beside it)")
     .requiredOption(
       "--recipe <preset|file>",
-      `preset (${presetNames.join(", ")}), a comma-separated list, "all", or a recipe JSON file`,
+      `preset (${presetNames.join(", ")}, or static-int8 with --calibration), a comma-separated list, "all", or a recipe JSON file`,
     )
     .requiredOption(
       "--out <dir>",
