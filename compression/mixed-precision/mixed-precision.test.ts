@@ -2,14 +2,19 @@
 // a budget that all-q4 misses, is smaller than all-q8, and the layers it keeps high are the ones
 // that matter (promoting the least sensitive layers instead does not meet the budget).
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
+import * as ortWeb from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
+import { indexGraph } from "../graph/graph.ts";
 import { decodeModel, encodeModel } from "../onnx-io/codec.ts";
+import type { GraphProto } from "../onnx-io/onnx-types.ts";
 import { fixturesDir } from "../onnx-io/test-fixtures.ts";
 import { quantize4bit } from "../passes/quantize-4bit.ts";
 import { quantizeDynamicInt8 } from "../passes/quantize-dynamic-int8.ts";
-import { compareRuns } from "./agreement.ts";
+import { findWeightSites } from "../quantize/sites.ts";
+import { compareRuns, type RunOutputs } from "./agreement.ts";
 import { applyPrecisions, mixedPrecision, type Precision } from "./mixed-precision.ts";
 import { ortNodeRunner } from "./node-runner.ts";
 
@@ -104,6 +109,49 @@ describe("accuracy-gated mixed precision", () => {
     expect(unreachable.report.met).toBe(false);
     expect(unreachable.report.chosen.relativeError).toBeGreaterThan(0);
     expect(unreachable.report.layers.every((l) => l.precision === "q8")).toBe(true);
+  });
+
+  it("runs with any runtime: onnxruntime-web (WASM) picks the same layers as onnxruntime-node", async () => {
+    ortWeb.env.wasm.numThreads = 1;
+    ortWeb.env.wasm.wasmBinary = readFileSync(
+      createRequire(import.meta.url).resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"),
+    );
+    const webRun = async (bytes: Uint8Array): Promise<RunOutputs[]> => {
+      const session = await ortWeb.InferenceSession.create(bytes, { graphOptimizationLevel: "basic" });
+      try {
+        const runs: RunOutputs[] = [];
+        for (const f of feeds.slice(0, 1)) {
+          const webFeeds = Object.fromEntries(
+            Object.entries(f).map(([k, t]) => [
+              k,
+              new ortWeb.Tensor("int64", t.data as BigInt64Array, t.dims),
+            ]),
+          );
+          const out = await session.run(webFeeds);
+          runs.push({ logits: { data: out.logits?.data as Float32Array, dims: out.logits?.dims ?? [] } });
+        }
+        return runs;
+      } finally {
+        await session.release();
+      }
+    };
+    // three layers in play (the rest stay float) keep the number of WASM sessions small
+    const inPlay = [
+      "/bert/encoder/layer.1/attention/self/query/MatMul",
+      "/bert/pooler/dense/Gemm",
+      "/classifier/Gemm",
+    ];
+    const graph = model.graph as GraphProto;
+    const all = findWeightSites(graph, indexGraph(graph), { exclude: [], minElements: 16 }).sites.map(
+      (site) => site.node.name ?? "",
+    );
+    const options = { budget: { maxRelativeError: 0.001 }, exclude: all.filter((n) => !inPlay.includes(n)) };
+    const web = await mixedPrecision(model, options, webRun);
+    const node = await mixedPrecision(model, options, ortNodeRunner(feeds.slice(0, 1)));
+    expect(web.report.layers.map((l) => l.node)).toEqual(inPlay);
+    expect(web.report.met).toBe(true);
+    expect(web.report.layers.map((l) => l.precision)).toEqual(node.report.layers.map((l) => l.precision));
+    expect(web.report.layers.some((l) => l.precision === "q8")).toBe(true);
   });
 
   it("refuses options that cannot work, before running anything", async () => {
