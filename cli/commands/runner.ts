@@ -23,7 +23,7 @@ interface RunnerFlags {
 /** The S3 store the flags ask for (credentials from the flags or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). */
 function s3Store(options: RunnerFlags): S3ArtifactStore | undefined {
   if (!options.s3Bucket) {
-    if (options.s3Endpoint) throw new CliError("--s3-endpoint needs --s3-bucket");
+    if (options.s3Endpoint) throw new CliError("--s3-endpoint needs --s3-bucket", 2);
     return undefined;
   }
   const accessKeyId = options.s3AccessKeyId ?? process.env.AWS_ACCESS_KEY_ID;
@@ -38,7 +38,7 @@ function s3Store(options: RunnerFlags): S3ArtifactStore | undefined {
       ...(secretAccessKey ? { secretAccessKey } : {}),
     });
   } catch (err) {
-    if (err instanceof ArtifactStoreError) throw new CliError(err.message);
+    if (err instanceof ArtifactStoreError) throw new CliError(err.message, 2);
     throw err;
   }
 }

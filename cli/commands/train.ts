@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { Command } from "commander";
 import { runTrainer } from "../../training-runner/index.ts";
+import { CliError } from "../errors.ts";
 import { trainingProgress } from "../progress.ts";
 
 export function trainCommand(): Command {
@@ -9,7 +10,12 @@ export function trainCommand(): Command {
     .description("fine-tune a model on this machine from a job file (see training-runner/examples/)")
     .argument("<job.json>", "the job: model, task, data, tokenizer, schedule")
     .option("--out <dir>", "where the checkpoint and ONNX export go", ".edgetune/runs/latest")
-    .action(async (jobFile: string, options: { out: string }) => {
+    .option("--threads <n>", "compute threads for the trainer (default: the cores this process may use)")
+    .action(async (jobFile: string, options: { out: string; threads?: string }) => {
+      const threads = options.threads === undefined ? undefined : Number(options.threads);
+      if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 1024)) {
+        throw new CliError("--threads must be a whole number from 1 to 1024", 2);
+      }
       const progress = trainingProgress();
       const abort = new AbortController();
       const onSignal = () => abort.abort(new Error("interrupted"));
@@ -20,6 +26,7 @@ export function trainCommand(): Command {
           outDir: resolve(options.out),
           onEvent: progress.onEvent,
           signal: abort.signal,
+          ...(threads ? { threads } : {}),
         });
         const m = run.metrics;
         process.stdout.write(
