@@ -87,7 +87,7 @@ describe("ROUGE matches rouge-score", () => {
     expect(rougeTokenize("The runs running dogs", true)).toEqual(["the", "run", "run", "dog"]);
   });
 
-  it("split_summaries splits sentences for rougeLsum with the given splitter", () => {
+  it("split_summaries splits sentences for rougeLsum (NLTK's Punkt by default)", () => {
     const one = rougeScore("A b. C d.", "A b. C d.", { rougeTypes: ["rougeLsum"] }).rougeLsum;
     const split = rougeScore("C d. A b.", "A b. C d.", {
       rougeTypes: ["rougeLsum"],

@@ -1,0 +1,293 @@
+// Inference through the edge API in local workerd (functions/local.ts) next to the same model run
+// in-process, in one run: warm single-text classification end to end over HTTP (tokenize, WASM
+// session, softmax, JSON) against session.run alone in onnxruntime-node and in onnxruntime-web (the
+// WASM build the Worker runs, here in Node), on the same model (functions/inference's tiny-spam
+// classifier, published as a version) and the same tokenized inputs; cold start (the first request
+// a freshly started workerd answers); a load run with bounded concurrency on loopback, with its
+// errors and the workerd process's resident memory. workerd does not report an isolate's heap to
+// its embedder, so memory is the RSS of the workerd process (/proc), which includes the runtime
+// itself. Timings of one machine, compared as ratios, never asserted. Writes bench/results/inference.json.
+//
+//   node --import tsx bench/inference.ts    (EDGETUNE_BENCH_RUNS: timed warm runs, default 300;
+//                                            EDGETUNE_BENCH_LOAD: concurrency × requests, default 8x200)
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import * as ortNode from "onnxruntime-node";
+import * as ortWeb from "onnxruntime-web";
+import { createTextClassifier } from "../client/index.ts";
+import { type LocalWorker, startLocalWorker } from "../functions/local.ts";
+
+const RUNS = Number(process.env.EDGETUNE_BENCH_RUNS ?? 300);
+const [CONCURRENCY, PER_CLIENT] = (process.env.EDGETUNE_BENCH_LOAD ?? "8x200").split("x").map(Number) as [
+  number,
+  number,
+];
+const COLD_STARTS = 3;
+const token = "bench-token";
+const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+const fixture = "functions/inference/fixtures/tiny-spam";
+const expected = JSON.parse(readFileSync(join(fixture, "expected.json"), "utf8")) as {
+  maxLength: number;
+  samples: string[];
+  predictions: { label: string }[];
+};
+const texts = expected.samples;
+const modelBytes = new Uint8Array(readFileSync(join(fixture, "model.onnx")));
+
+const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
+function percentile(times: readonly number[], p: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+const summary = (times: readonly number[]) => ({
+  runs: times.length,
+  p50Ms: round(percentile(times, 50)),
+  p95Ms: round(percentile(times, 95)),
+});
+
+/** Resident memory (MiB) of the workerd processes this process started, from /proc. */
+function workerdRssMiB(): number {
+  let out = "";
+  try {
+    out = execFileSync("ps", ["-o", "rss=,comm=", "--ppid", String(process.pid)], { encoding: "utf8" });
+  } catch {
+    return Number.NaN;
+  }
+  const kib = out
+    .split("\n")
+    .filter((l) => l.includes("workerd"))
+    .reduce((s, l) => s + Number(l.trim().split(/\s+/)[0]), 0);
+  return round(kib / 1024, 1);
+}
+
+/** Kept-alive connections the server had closed while idle, retried on a new one (as client/api-client.ts does). */
+let droppedConnections = 0;
+
+/** One classification request for sample `i`; throws unless it is 200 with the fixture's label. */
+async function infer(worker: LocalWorker, i: number, attempt = 0): Promise<number> {
+  const text = texts[i] as string;
+  let res: Response;
+  try {
+    res = await fetch(`${worker.url}/v1/models/tiny-spam/infer`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ text, version: "1", truncation: true }),
+    });
+  } catch (e) {
+    const code = (e as { cause?: { code?: string } }).cause?.code;
+    if (attempt > 0 || (code !== "UND_ERR_SOCKET" && code !== "ECONNRESET" && code !== "EPIPE")) throw e;
+    droppedConnections++;
+    return infer(worker, i, attempt + 1);
+  }
+  const body = (await res.json()) as { predictions?: { label: string }[] };
+  if (res.status !== 200) throw new Error(`infer: ${res.status} ${JSON.stringify(body)}`);
+  const label = body.predictions?.[0]?.label;
+  if (label !== expected.predictions[i]?.label) throw new Error(`sample ${i}: label ${label}, want native's`);
+  return res.status;
+}
+
+async function publish(worker: LocalWorker): Promise<void> {
+  const files: Record<string, string> = {
+    "config.json": "config.json",
+    "tokenizer.json": "tokenizer.json",
+    "tokenizer_config.json": "tokenizer_config.json",
+    "onnx/model.onnx": "model.onnx",
+  };
+  for (const [path, local] of Object.entries(files)) {
+    const res = await fetch(`${worker.url}/v1/models/tiny-spam/versions/1/files/${path}`, {
+      method: "PUT",
+      body: new Uint8Array(readFileSync(join(fixture, local))),
+      headers: { authorization: auth.authorization },
+    });
+    if (res.status !== 201) throw new Error(`upload ${path}: ${res.status} ${await res.text()}`);
+  }
+  const res = await fetch(`${worker.url}/v1/models/tiny-spam/versions/1/publish`, {
+    method: "POST",
+    headers: { authorization: auth.authorization },
+  });
+  if (res.status !== 201) throw new Error(`publish: ${res.status} ${await res.text()}`);
+}
+
+/** The classifier's feeds for each text (tokenized as the Worker tokenizes), captured from its session.run. */
+async function tokenizedFeeds(): Promise<Record<string, ortNode.Tensor>[]> {
+  const session = await ortNode.InferenceSession.create(modelBytes);
+  const captured: Record<string, ortNode.Tensor>[] = [];
+  const spy = new Proxy(session, {
+    get(target, key, receiver) {
+      if (key === "run") {
+        return (feeds: Record<string, ortNode.Tensor>) => {
+          captured.push(feeds);
+          return target.run(feeds);
+        };
+      }
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const classifier = createTextClassifier({
+    ort: ortNode,
+    session: spy,
+    tokenizerJson: JSON.parse(readFileSync(join(fixture, "tokenizer.json"), "utf8")),
+    tokenizerConfig: JSON.parse(readFileSync(join(fixture, "tokenizer_config.json"), "utf8")),
+    labels: ["ham", "spam"],
+    maxLength: expected.maxLength,
+  });
+  for (const [i, text] of texts.entries()) {
+    const [p] = await classifier.classify([text]);
+    if (p?.label !== expected.predictions[i]?.label) throw new Error(`sample ${i}: not the fixture's label`);
+  }
+  await session.release();
+  return captured;
+}
+
+/** Times `run(feeds of text i mod n)` RUNS times after warm-up runs over every input. */
+async function timeRuns(run: (i: number) => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 3 * texts.length; i++) await run(i % texts.length);
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await run(i % texts.length);
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+async function ortNodeTimes(feeds: Record<string, ortNode.Tensor>[]) {
+  // one intra-op thread: the Worker's WASM session is single-threaded too
+  const session = await ortNode.InferenceSession.create(modelBytes, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+  });
+  try {
+    return await timeRuns((i) => session.run(feeds[i] as Record<string, ortNode.Tensor>));
+  } finally {
+    await session.release();
+  }
+}
+
+async function ortWebTimes(feeds: Record<string, ortNode.Tensor>[]) {
+  ortWeb.env.wasm.numThreads = 1;
+  ortWeb.env.wasm.proxy = false;
+  const require = createRequire(import.meta.url);
+  ortWeb.env.wasm.wasmBinary = readFileSync(require.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"));
+  const session = await ortWeb.InferenceSession.create(modelBytes);
+  const webFeeds = feeds.map((f) =>
+    Object.fromEntries(
+      Object.entries(f).map(([k, t]) => [k, new ortWeb.Tensor("int64", t.data as BigInt64Array, t.dims)]),
+    ),
+  );
+  try {
+    return await timeRuns((i) => session.run(webFeeds[i] as Record<string, ortWeb.Tensor>));
+  } finally {
+    await session.release();
+  }
+}
+
+async function loadRun(worker: LocalWorker) {
+  droppedConnections = 0;
+  const times: number[] = [];
+  const errors: string[] = [];
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, client) => {
+      for (let k = 0; k < PER_CLIENT; k++) {
+        const start = performance.now();
+        try {
+          await infer(worker, (client + k) % texts.length);
+          times.push(performance.now() - start);
+        } catch (e) {
+          const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+          errors.push(`${(e as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ""}`);
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    concurrency: CONCURRENCY,
+    requests: CONCURRENCY * PER_CLIENT,
+    errors: errors.length,
+    /** requests whose kept-alive connection the server had closed, sent again on a new one (not errors) */
+    retriedOnNewConnection: droppedConnections,
+    /** the first few errors' messages, if any */
+    errorSamples: errors.slice(0, 5),
+    requestsPerSecond: round(times.length / seconds, 1),
+    ...summary(times),
+  };
+}
+
+const loadAtStart = loadavg()[0] as number;
+const stateDir = mkdtempSync(join(tmpdir(), "edgetune-bench-"));
+let worker = await startLocalWorker({ stateDir, devToken: token });
+try {
+  await publish(worker);
+  const feeds = await tokenizedFeeds();
+
+  // warm: the isolate has the session and tokenizer cached after the warm-up requests
+  const workerTimes = await timeRuns((i) => infer(worker, i));
+  const nodeTimes = await ortNodeTimes(feeds);
+  const webTimes = await ortWebTimes(feeds);
+  const warm = { worker: summary(workerTimes), ortNode: summary(nodeTimes), ortWeb: summary(webTimes) };
+
+  const rssIdle = workerdRssMiB();
+  const load = await loadRun(worker);
+  const rssAfterLoad = workerdRssMiB();
+
+  // cold: a new workerd on the same state, its first request loads WASM, the model and the tokenizer
+  const cold: { startMs: number; firstRequestMs: number; secondRequestMs: number }[] = [];
+  for (let k = 0; k < COLD_STARTS; k++) {
+    await worker.stop();
+    const s0 = performance.now();
+    worker = await startLocalWorker({ stateDir, devToken: token });
+    const s1 = performance.now();
+    await infer(worker, 0);
+    const s2 = performance.now();
+    await infer(worker, 0);
+    const s3 = performance.now();
+    cold.push({
+      startMs: round(s1 - s0, 1),
+      firstRequestMs: round(s2 - s1, 1),
+      secondRequestMs: round(s3 - s2, 1),
+    });
+  }
+  const firsts = cold.map((c) => c.firstRequestMs);
+
+  const result = {
+    // a busy machine stretches every figure; the ratios of one run share its conditions
+    machine: {
+      cpus: cpus().length,
+      loadAverage1m: { start: round(loadAtStart, 2), end: round(loadavg()[0] as number, 2) },
+    },
+    model: "functions/inference/fixtures/tiny-spam (BERT classifier, 64 tokens max)",
+    modelBytes: modelBytes.byteLength,
+    inputs: `${texts.length} emails, one text per request, truncated to ${expected.maxLength} tokens`,
+    warm,
+    ratios: {
+      workerP50OverOrtNodeP50: round(warm.worker.p50Ms / warm.ortNode.p50Ms, 2),
+      workerP50OverOrtWebP50: round(warm.worker.p50Ms / warm.ortWeb.p50Ms, 2),
+      ortWebP50OverOrtNodeP50: round(warm.ortWeb.p50Ms / warm.ortNode.p50Ms, 2),
+      coldFirstRequestOverWarmP50: round(percentile(firsts, 50) / warm.worker.p50Ms, 1),
+    },
+    coldStart: { runs: cold, firstRequestP50Ms: percentile(firsts, 50) },
+    load,
+    memory: {
+      what: "resident set of the workerd process (whole runtime; workerd does not expose an isolate's heap)",
+      idleAfterWarmMiB: rssIdle,
+      afterLoadMiB: rssAfterLoad,
+    },
+    notes: [
+      "worker: POST /v1/models/tiny-spam/infer end to end over loopback HTTP (JSON, auth, tokenizer, WASM session)",
+      "ortNode / ortWeb: session.run alone on the same tokenized feeds, one thread each, in this Node process",
+    ],
+  };
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync("bench/results/inference.json", `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  await worker.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+}
