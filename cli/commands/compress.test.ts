@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Long from "long";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeNode } from "../../compression/graph/graph.ts";
+import { intAttribute, makeNode } from "../../compression/graph/graph.ts";
 import {
   decodeModel,
   encodeModel,
@@ -340,6 +340,42 @@ describe("edgetune compress: bad input fails in one line, writing nothing", () =
       "the static-int8 preset without --calibration",
       () => [modelPath("gpt2-legacy"), "--recipe", "static-int8"],
       /recipe static-int8: step 1 \(quantize-static-int8\) is calibrated from data: give --calibration/,
+    ],
+    [
+      "a recipe step that cannot handle an operator it meets",
+      () => {
+        // bert-legacy-trained (opset 17) plus a Split without sizes, whose meaning changed in opset 18:
+        // blocked int4 DequantizeLinear needs opset 21, and the upgrade refuses to guess
+        const bert = decodeModel(
+          readFileSync(
+            join(
+              import.meta.dirname,
+              "..",
+              "..",
+              "compression",
+              "fixtures",
+              "bert-legacy-trained",
+              "model.onnx",
+            ),
+          ),
+        );
+        const g = bert.graph as GraphProto;
+        const split = makeNode("Split", ["logits"], ["half_a", "half_b"], "split_logits", [
+          intAttribute("axis", 1),
+        ]);
+        const file = save("split", { ...bert, graph: { ...g, node: [...g.node, split] } });
+        const recipe = join(dir, "bad", "dq4.json");
+        writeFileSync(
+          recipe,
+          JSON.stringify({
+            name: "dq4",
+            output: "m_dq4.onnx",
+            steps: [{ pass: "quantize-4bit", options: { format: "dequantize-linear" } }],
+          }),
+        );
+        return [file, "--recipe", recipe];
+      },
+      /recipe dq4: step 1 \(quantize-4bit\): cannot raise opset 17 → 21: Split changed meaning in opset 18/,
     ],
     [
       "an eval line without a label",

@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { Command } from "commander";
 import type * as ort from "onnxruntime-node";
 import { calibrateStatic } from "../../compression/calibration/index.ts";
+import { CompressionError } from "../../compression/graph/errors.ts";
 import {
   ActivationNorms,
   activationProbe,
@@ -23,6 +24,7 @@ import {
   type ModelProto,
   mixedPrecision,
   mixedPrecisionOptions,
+  OnnxIoError,
   ortNodeRunner,
   readModelFile,
   referenceRuns,
@@ -311,7 +313,17 @@ export async function compressFile(
         needsCalibration(planned) && calibration
           ? await calibrate(current, planned, calibration.feeds)
           : planned;
-      const result = await runRecipe(current, { name: recipe.name, output: recipe.output, steps: [step] });
+      let result: Awaited<ReturnType<typeof runRecipe>>;
+      try {
+        result = await runRecipe(current, { name: recipe.name, output: recipe.output, steps: [step] });
+      } catch (error) {
+        // a pass that meets what it cannot handle says so; the command adds which recipe and step
+        if (error instanceof CompressionError || error instanceof OnnxIoError || error instanceof RecipeError)
+          throw new CliError(
+            `recipe ${recipe.name}: step ${recipe.steps.indexOf(planned) + 1} (${planned.pass}): ${error.message}`,
+          );
+        throw error;
+      }
       current = result.model;
       steps.push(...result.steps.map((s) => ({ ...s, options: planned.options })));
       progress?.tick(`${recipe.name}: ${step.pass}`);
