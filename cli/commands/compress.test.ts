@@ -16,7 +16,8 @@ import {
 import { modelPath } from "../../compression/onnx-io/test-fixtures.ts";
 import { describeFailure } from "../errors.ts";
 import { buildProgram } from "../program.ts";
-import { compressFile, parseMixedPrecision, resolveRecipes } from "./compress.ts";
+import { compressFile, resolveRecipes } from "./compress.ts";
+import { parseMixedPrecision } from "./compress-mixed.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "edgetune-compress-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

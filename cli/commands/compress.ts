@@ -10,20 +10,12 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import type * as ort from "onnxruntime-node";
-import { calibrateStatic } from "../../compression/calibration/index.ts";
 import { CompressionError } from "../../compression/graph/errors.ts";
 import {
-  ActivationNorms,
-  activationProbe,
   checkSupportedOps,
-  createSession,
   encodeModel,
-  type Feeds,
   type MixedPrecisionOptions,
-  type ModelProto,
   mixedPrecision,
-  mixedPrecisionOptions,
   OnnxIoError,
   ortNodeRunner,
   readModelFile,
@@ -40,49 +32,18 @@ import {
   presetNames,
   type Recipe,
   RecipeError,
-  type RecipeStep,
   runRecipe,
   type StepReport,
   staticInt8Recipe,
 } from "../../compression/recipes/index.ts";
 import { CliError } from "../errors.ts";
 import { type CompressProgress, compressProgress } from "../progress.ts";
+import { calibrate, needsCalibration, withCalibrationPlaceholders } from "./compress-calibration.ts";
 import { type ModelInputs, readModelInputs } from "./compress-inputs.ts";
+import { parseMixedPrecision } from "./compress-mixed.ts";
 
 /** The calibrated preset: static int8 QDQ, its activation ranges measured on --calibration. */
 const STATIC_INT8 = "static-int8";
-
-/** Passes whose options come from calibration data, and the option that holds it. */
-const calibratedOption: Readonly<Record<string, string>> = {
-  "prune-importance": "activationNorms",
-  "quantize-static-int8": "ranges",
-};
-
-function needsCalibration(step: RecipeStep): boolean {
-  const field = calibratedOption[step.pass];
-  if (!field) return false;
-  const value = step.options[field];
-  return (
-    value === undefined || (typeof value === "object" && value !== null && Object.keys(value).length === 0)
-  );
-}
-
-/** A recipe file may leave calibrated options out: they are filled from --calibration at run time. */
-function withCalibrationPlaceholders(recipe: unknown): unknown {
-  if (typeof recipe !== "object" || recipe === null || !Array.isArray((recipe as { steps?: unknown }).steps))
-    return recipe;
-  const r = recipe as { steps: unknown[] };
-  return {
-    ...r,
-    steps: r.steps.map((s) => {
-      if (typeof s !== "object" || s === null) return s;
-      const step = s as { pass?: unknown; options?: Record<string, unknown> };
-      const field = typeof step.pass === "string" ? calibratedOption[step.pass] : undefined;
-      if (!field || (step.options && field in step.options)) return s;
-      return { ...step, options: { ...step.options, [field]: {} } };
-    }),
-  };
-}
 
 /** Preset names ("q8", "q4,q4f16", "all") or a recipe file (one recipe or a list). */
 export async function resolveRecipes(spec: string): Promise<Recipe[]> {
@@ -118,54 +79,6 @@ export async function resolveRecipes(spec: string): Promise<Recipe[]> {
   }
 }
 
-/** Runs `model` on each feed and hands back every output as plain arrays. */
-async function runAll(
-  model: ModelProto,
-  feeds: readonly Feeds[],
-): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>[]> {
-  const session = await createSession(encodeModel(model));
-  try {
-    const runs = [];
-    for (const f of feeds) {
-      const out = await session.run(f);
-      runs.push(
-        Object.fromEntries(
-          Object.entries(out).map(([k, t]: [string, ort.Tensor]) => [
-            k,
-            { data: t.data as Float32Array, dims: t.dims },
-          ]),
-        ),
-      );
-    }
-    return runs;
-  } finally {
-    await session.release();
-  }
-}
-
-/** The step's options with its calibrated option computed from `feeds` on the model as it is now. */
-async function calibrate(model: ModelProto, step: RecipeStep, feeds: readonly Feeds[]): Promise<RecipeStep> {
-  if (step.pass === "prune-importance") {
-    const probe = activationProbe(model);
-    const norms = new ActivationNorms(probe.taps);
-    for (const run of await runAll(probe.model, feeds)) norms.add(run);
-    return { ...step, options: { ...step.options, activationNorms: norms.result() } };
-  }
-  const { exclude, minElements } = step.options as { exclude?: string[]; minElements?: number };
-  let probeRuns: Awaited<ReturnType<typeof runAll>> | undefined;
-  let index = 0;
-  const ranges = await calibrateStatic(
-    model,
-    feeds,
-    async (probe) => {
-      probeRuns ??= await runAll(probe, feeds);
-      return probeRuns[index++] ?? {};
-    },
-    { ...(exclude ? { exclude } : {}), ...(minElements !== undefined ? { minElements } : {}) },
-  );
-  return { ...step, options: { ...step.options, ranges } };
-}
-
 /** Writes bytes to a temporary name beside `path`, then renames it into place. */
 async function writeAtomically(path: string, bytes: Uint8Array | string): Promise<void> {
   const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
@@ -176,58 +89,6 @@ async function writeAtomically(path: string, bytes: Uint8Array | string): Promis
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-}
-
-const mixedKeys: Record<
-  string,
-  (o: Record<string, unknown>, budget: Record<string, number>, v: string) => void
-> = {
-  low: (o, _b, v) => {
-    o.low = v;
-  },
-  high: (o, _b, v) => {
-    o.high = v;
-  },
-  embeddings: (o, _b, v) => {
-    o.embeddings = v;
-  },
-  "block-size": (o, _b, v) => {
-    o.blockSize = Number(v);
-  },
-  top1: (_o, b, v) => {
-    b.minTop1Agreement = Number(v);
-  },
-  cosine: (_o, b, v) => {
-    b.minCosine = Number(v);
-  },
-  "relative-error": (_o, b, v) => {
-    b.maxRelativeError = Number(v);
-  },
-  "accuracy-drop": (_o, b, v) => {
-    b.maxAccuracyDrop = Number(v);
-  },
-};
-
-/** "relative-error=0.002,high=q8" → mixed-precision options (validated by the module's schema). */
-export function parseMixedPrecision(spec: string): MixedPrecisionOptions {
-  const options: Record<string, unknown> = {};
-  const budget: Record<string, number> = {};
-  for (const part of spec.split(",").map((p) => p.trim())) {
-    const [key, value, ...rest] = part.split("=");
-    const set = key === undefined ? undefined : mixedKeys[key];
-    if (!set || value === undefined || rest.length)
-      throw new CliError(
-        `--mixed-precision: "${part}" is not key=value with a key among ${Object.keys(mixedKeys).join(", ")}`,
-        2,
-      );
-    set(options, budget, value);
-  }
-  const parsed = mixedPrecisionOptions.safeParse({ ...options, budget });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CliError(`--mixed-precision: ${issue?.path.join(".") || "options"}: ${issue?.message}`, 2);
-  }
-  return { ...options, budget } as MixedPrecisionOptions;
 }
 
 export interface CompressOptions {
