@@ -223,7 +223,8 @@ export function evalCommand(): Command {
   return new Command("eval")
     .description(
       "score predictions in a JSONL file: {label, prediction} lines (classification: accuracy, F1) " +
-        "or {prediction, references} lines (generation: BLEU, chrF, ROUGE, METEOR)",
+        "or {prediction, references} lines (generation: BLEU, chrF, ROUGE, METEOR); with --api, " +
+        "{text, label} lines run through a deployed model",
     )
     .argument("[file.jsonl]", "one example per line (or --data)")
     .option("--data <file.jsonl>", "the examples (the same as the file argument)")
