@@ -3,11 +3,14 @@ import { z } from "zod";
 
 const finite = z.number().refine(Number.isFinite, "must be finite");
 const count = z.int().min(0);
+/** Which stage of a multi-stage job (trainer/stages.py) the event belongs to; absent without stages. */
+const stage = count.optional();
 
 export const startEventSchema = z.strictObject({
   type: z.literal("start"),
+  stage,
   device: z.enum(["cpu", "cuda"]),
-  precision: z.enum(["fp32", "bf16"]),
+  precision: z.enum(["fp32", "bf16", "fp16"]),
   parameters: count,
   /** Parameters the optimizer updates (fewer with LoRA or freezing). */
   trainable_parameters: count.optional(),
@@ -22,6 +25,7 @@ export const startEventSchema = z.strictObject({
 /** Training progress; loss is the mean training loss since the previous step event. */
 export const stepEventSchema = z.strictObject({
   type: z.literal("step"),
+  stage,
   step: count,
   loss: finite,
   lr: finite,
@@ -32,6 +36,7 @@ export const stepEventSchema = z.strictObject({
 /** Evaluation on the validation split. */
 export const evalEventSchema = z.strictObject({
   type: z.literal("eval"),
+  stage,
   step: count,
   loss: finite,
   accuracy: z.number().min(0).max(1),
@@ -53,6 +58,7 @@ export const exportEventSchema = z.strictObject({
 /** A resumable snapshot (model, optimizer, scheduler, data order, RNG state): a job's resume_from. */
 export const snapshotEventSchema = z.strictObject({
   type: z.literal("snapshot"),
+  stage,
   step: count,
   path: z.string().min(1),
 });
@@ -60,6 +66,7 @@ export const snapshotEventSchema = z.strictObject({
 /** Early stopping ended training after this step (the validation metric stopped improving). */
 export const earlyStopEventSchema = z.strictObject({
   type: z.literal("early_stop"),
+  stage,
   step: count,
 });
 

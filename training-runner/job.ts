@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { stagesSchema } from "./stages.ts";
 import { techniquesSchema } from "./techniques.ts";
 
 /** The named tiny model configurations the trainer knows (trainer/models.py). */
@@ -134,6 +135,14 @@ export const jobSchema = z
       .min(1)
       .optional()
       .describe("a snapshot folder (out/checkpoints/step-N) written by this same job: continue from there"),
+    // scale (issue 4): mixed precision and multi-stage training (stages.ts)
+    precision: z
+      .enum(["auto", "fp32", "bf16", "fp16"])
+      .default("auto")
+      .describe(
+        "autocast: auto is bf16 on CUDA and fp32 on CPU; bf16 also runs on CPU; fp16 (CUDA) adds a gradient scaler",
+      ),
+    stages: stagesSchema(scheduleSchema),
   })
   .describe("an edgetune training job");
 

@@ -110,6 +110,43 @@ export const curriculumSchema = z
   })
   .describe("curriculum learning: easy examples first, the pool growing with the steps");
 
+export const adaptersSchema = z
+  .strictObject({
+    name: z.literal("adapters"),
+    size: z.int().min(1).max(4096).default(16).describe("hidden units of each adapter's bottleneck"),
+    placement: z
+      .array(z.enum(["attention", "ffn"]))
+      .min(1)
+      .refine((p) => new Set(p).size === p.length, "list each placement once")
+      .default(["attention", "ffn"])
+      .describe(
+        "after each layer's attention output and/or feed-forward output (both: Houlsby; ffn alone: Pfeiffer)",
+      ),
+    activation: z.enum(["relu", "gelu"]).default("relu").describe("the bottleneck's nonlinearity"),
+  })
+  .describe(
+    "bottleneck adapters: frozen base, small residual down-project/up-project blocks (up starts at zero) and the head train; kept in the export (they cannot merge)",
+  );
+
+const probability = z.number().min(0).lt(1);
+
+export const augmentationSchema = z
+  .strictObject({
+    name: z.literal("augmentation"),
+    deletion: probability.default(0.1).describe("chance that a content token is dropped"),
+    swap: probability
+      .default(0)
+      .describe("chance that a content token swaps places with another of its example"),
+    mask: probability.default(0).describe("chance that a content token becomes [MASK]"),
+  })
+  .refine(
+    (a) => a.deletion > 0 || a.swap > 0 || a.mask > 0,
+    "give deletion, swap or mask above 0 (nothing would change)",
+  )
+  .describe(
+    "token-level data augmentation of training batches (never validation), seeded by schedule.seed and the step",
+  );
+
 export const techniqueSchema = z.discriminatedUnion("name", [
   loraSchema,
   freezeSchema,
@@ -118,20 +155,25 @@ export const techniqueSchema = z.discriminatedUnion("name", [
   dropoutSchema,
   swaSchema,
   curriculumSchema,
+  adaptersSchema,
+  augmentationSchema,
 ]);
 
 export type Technique = z.output<typeof techniqueSchema>;
 export type TechniqueName = Technique["name"];
 
+/** A technique may be listed once. */
+export function uniqueTechniqueNames(list: Technique[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  list.forEach((technique, index) => {
+    if (seen.has(technique.name))
+      ctx.addIssue({ code: "custom", message: `${technique.name} is listed twice`, path: [index] });
+    seen.add(technique.name);
+  });
+}
+
 export const techniquesSchema = z
   .array(techniqueSchema)
   .default([])
-  .superRefine((list, ctx) => {
-    const seen = new Set<string>();
-    list.forEach((technique, index) => {
-      if (seen.has(technique.name))
-        ctx.addIssue({ code: "custom", message: `${technique.name} is listed twice`, path: [index] });
-      seen.add(technique.name);
-    });
-  })
+  .superRefine(uniqueTechniqueNames)
   .describe("training techniques, applied in this order");

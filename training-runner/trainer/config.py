@@ -16,6 +16,7 @@ import jsonschema
 
 from .errors import JobError
 from .models import max_positions
+from .stages import check_stages, parse_stages, validate_stage_techniques
 from .techniques import REGISTRY
 
 SCHEMA_PATH = Path(__file__).with_name("job.schema.json")
@@ -78,6 +79,9 @@ class JobConfig:
     techniques: tuple[Any, ...] = ()  # each a technique's config (techniques.REGISTRY), in the job's order
     device: Device = "auto"
     resume_from: Path | None = None  # a snapshot folder (out/checkpoints/step-N) of this same job
+    # scale (issue 4): mixed precision (precision.py) and multi-stage training (stages.py: each a StageConfig)
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    stages: tuple[Any, ...] = ()
 
 
 def load_job(path: Path) -> JobConfig:
@@ -110,6 +114,8 @@ def parse_job(raw: Any, base_dir: Path) -> JobConfig:
         ),
         device=raw.get("device", "auto"),
         resume_from=_resolve(base_dir, raw["resume_from"]) if "resume_from" in raw else None,
+        precision=raw.get("precision", "auto"),
+        stages=parse_stages(raw),
     )
     check_job(job)
     return job
@@ -119,6 +125,7 @@ def validate_against_schema(raw: Any) -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator = jsonschema.validators.validator_for(schema)(schema)
     _validate_techniques(raw, schema, validator)
+    validate_stage_techniques(raw, schema, validator)
     _raise_best(validator.iter_errors(raw), prefix=())
 
 
@@ -177,6 +184,9 @@ def check_job(job: JobConfig) -> None:
         REGISTRY[names[index]].check(config, job, f"techniques.{index}")
     if job.resume_from is not None:
         check_resume(job.resume_from, s.steps)
+    if job.precision == "fp16" and job.device == "cpu":
+        raise JobError('invalid job: precision: "fp16" needs CUDA (on CPU use "bf16")')
+    check_stages(job)
 
 
 def config_name(config: Any) -> str:

@@ -26,16 +26,20 @@ def load_data(job: JobConfig) -> tuple[list[Example], list[Example]]:
 def run_job(
     job: JobConfig, train_set: list[Example], validation_set: list[Example], out: Path, events: Events
 ) -> dict[str, float]:
+    from .distributed import is_main_process, stop_process_group
     from .export import export_onnx, save_checkpoint
     from .snapshot import load_tokenizer
+    from .stages import train_stages
     from .tokenizer import train_tokenizer
-    from .train import train
 
     if job.resume_from is not None:  # the snapshot's own tokenizer: the token ids the weights were trained on
         tokenizer = load_tokenizer(job.resume_from)
     else:
         tokenizer = train_tokenizer((e.text for e in train_set), job.tokenizer, job.schedule.max_seq_length)
-    result = train(job, tokenizer, train_set, validation_set, events, snapshots=out / "checkpoints")
+    result = train_stages(job, tokenizer, train_set, validation_set, events, snapshots=out / "checkpoints")
+    stop_process_group()
+    if not is_main_process():  # under torchrun only rank 0 writes the checkpoint and the export
+        return result.metrics
 
     model_dir = save_checkpoint(result.model, tokenizer, out / "model")
     events.emit("checkpoint", path=str(model_dir))

@@ -22,9 +22,11 @@ from transformers import BertForSequenceClassification, PreTrainedTokenizerFast
 from .batches import Batches, Encoded, collate, encode, micro_batches
 from .config import Device, JobConfig, config_name
 from .data import Example, majority_baseline
+from .distributed import Distributed
 from .errors import TrainerError
 from .events import Events
 from .models import build_classifier
+from .precision import mixed_precision
 from .snapshot import Resumable, load_snapshot, save_snapshot
 from .techniques import REGISTRY, Hooks
 from .techniques.lr_schedules import lr_factor
@@ -44,11 +46,21 @@ def train(
     validation_set: list[Example],
     events: Events,
     snapshots: Path | None = None,
+    initial_model: torch.nn.Module | None = None,
 ) -> TrainResult:
-    """Train; with schedule.checkpoint_interval, write resumable snapshots under `snapshots`."""
+    """Train; with schedule.checkpoint_interval, write resumable snapshots under `snapshots`. With
+    `initial_model` (multi-stage training, stages.py), continue from that model instead of a fresh one."""
     s = job.schedule
     torch.manual_seed(s.seed)
-    device, autocast = pick_device(job.device)
+    device, _ = pick_device(job.device)
+    # scale-out and precision (distributed.py, precision.py): one process of a torchrun group or the only one;
+    # fp32, or bf16/fp16 autocast (fp16 with a gradient scaler)
+    dist = Distributed.from_env(device)
+    device = dist.device
+    amp = mixed_precision(device, job.precision)
+    autocast = amp.autocast
+    if dist.rank != 0:
+        snapshots = None  # only rank 0 writes
     pad_id = tokenizer.pad_token_id
     assert pad_id is not None
     train_data = encode(tokenizer, train_set, s.max_seq_length)
@@ -56,8 +68,12 @@ def train(
     hooks = Hooks([REGISTRY[config_name(c)](c, job) for c in job.techniques])
     hooks.setup(train_data)
 
-    model = build_classifier(job.model.base, len(tokenizer), job.task.labels, pad_id)
+    if initial_model is None:
+        model = build_classifier(job.model.base, len(tokenizer), job.task.labels, pad_id)
+    else:  # a later stage: the previous stage's weights, every one trainable again unless this stage freezes it
+        model = initial_model.requires_grad_(True)
     model = hooks.model(model).to(device)
+    forward_model = dist.wrap(model)
     if not any(p.requires_grad for p in model.parameters()):
         raise TrainerError("no parameter is left to train")
     optimizer = make_optimizer(model, s)
@@ -71,7 +87,7 @@ def train(
     events.emit(
         "start",
         device=device.type,
-        precision="bf16" if device.type == "cuda" else "fp32",
+        precision=amp.name,
         parameters=sum(p.numel() for p in model.parameters()),
         trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
         vocab_size=len(tokenizer),
@@ -86,27 +102,35 @@ def train(
     step = done_steps
     for step in range(done_steps + 1, s.steps + 1):
         model.train()
-        batch = train_data.take(batches.next())
+        batch = hooks.training_batch(train_data.take(batches.next()), step)  # augmentation: training batches only
         weights = hooks.example_weights(batch).to(device)
         total_weight = weights.sum().clamp_min(1e-12)  # the loss is the weighted mean over the whole batch
-        loss_value = 0.0
-        for rows in micro_batches(len(batch), s.grad_accumulation_steps):
+        loss_value, step_tokens = 0.0, 0
+        shard, share = dist.shard(len(batch))  # this process's rows of the global batch
+        pieces = micro_batches(len(shard), s.grad_accumulation_steps)
+        for index, piece in enumerate(pieces):
+            rows = [shard[i] for i in piece]
             input_ids, attention_mask, labels = collate(batch.take(rows), pad_id, device)
-            with autocast():
-                logits = model(input_ids=input_ids, attention_mask=attention_mask).logits
-            per_example = cross_entropy(logits.float(), labels, reduction="none")
-            loss = (per_example * weights[rows]).sum() / total_weight
-            loss.backward()
+            with dist.no_sync(forward_model, last=index == len(pieces) - 1):  # all-reduce on the last piece
+                with autocast():
+                    logits = forward_model(input_ids=input_ids, attention_mask=attention_mask).logits
+                per_example = cross_entropy(logits.float(), labels, reduction="none")
+                loss = (per_example * weights[rows]).sum() / total_weight * share
+                amp.scaler.scale(loss * dist.world).backward()  # DDP averages gradients over the processes
             loss_value += loss.item()
-            window_tokens += int(attention_mask.sum())
+            step_tokens += int(attention_mask.sum()) if share else 0
+        loss_value, step_tokens = dist.sum_over_processes(loss_value, step_tokens)
+        window_tokens += step_tokens
+        amp.scaler.unscale_(optimizer)
         grad_norm = float(clip_grad_norm_(model.parameters(), s.grad_clip))
         lr = scheduler.get_last_lr()[0]
-        optimizer.step()
+        amp.scaler.step(optimizer)  # skipped (and the scale lowered) when fp16 gradients overflowed
+        amp.scaler.update()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         hooks.after_step(step, model)
 
-        if not (math.isfinite(loss_value) and math.isfinite(grad_norm)):
+        if not (math.isfinite(loss_value) and (math.isfinite(grad_norm) or amp.scaler.is_enabled())):
             raise TrainerError(f"training diverged at step {step}: loss {loss_value}, grad norm {grad_norm}")
         window_losses.append(loss_value)
 

@@ -8,6 +8,8 @@ constant)."""
 
 from __future__ import annotations
 
+from .adapters import Adapters
+from .augmentation import Augmentation
 from .base import Hooks, Technique
 from .curriculum import Curriculum
 from .dropout import Dropout
@@ -25,6 +27,8 @@ REGISTRY: dict[str, type[Technique]] = {
     "dropout": Dropout,
     "swa": Swa,
     "curriculum": Curriculum,
+    "adapters": Adapters,
+    "augmentation": Augmentation,
 }
 
 __all__ = ["REGISTRY", "Hooks", "Technique"]

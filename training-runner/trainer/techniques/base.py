@@ -51,6 +51,10 @@ class Technique:
         """Loss: a weight per example of the batch (the loss is sum(w * loss) / sum(w) over the step)."""
         return None
 
+    def training_batch(self, batch: Encoded, step: int) -> Encoded:
+        """Change a training batch's examples (data augmentation); validation never passes through here."""
+        return batch
+
     def after_step(self, step: int, model: torch.nn.Module) -> None:
         """After each optimizer step."""
 
@@ -98,6 +102,11 @@ class Hooks:
             if w is not None:
                 weights = weights * w
         return weights
+
+    def training_batch(self, batch: Encoded, step: int) -> Encoded:
+        for t in self.techniques:
+            batch = t.training_batch(batch, step)
+        return batch
 
     def after_step(self, step: int, model: torch.nn.Module) -> None:
         for t in self.techniques:

@@ -45,7 +45,7 @@ def train_file(tmp_path: Path) -> Path:
     return keyword_dataset(tmp_path / "train.jsonl", 20)
 
 
-KNOWN = "known: lora, freeze, early-stopping, weighted-loss, dropout, swa, curriculum"
+KNOWN = "known: lora, freeze, early-stopping, weighted-loss, dropout, swa, curriculum, adapters, augmentation"
 
 
 @pytest.mark.parametrize(
