@@ -20,6 +20,8 @@ export const startEventSchema = z.strictObject({
   steps: count,
   /** The snapshot's step when the run resumes one, else 0. */
   start_step: count.optional(),
+  /** Data-parallel processes under torchrun; absent for one process. */
+  processes: z.int().min(2).optional(),
 });
 
 /** Training progress; loss is the mean training loss since the previous step event. */

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { z } from "zod";
 import { type DoneMetrics, parseEventLine, type TrainerEvent } from "./events.ts";
 import { type Job, type JobInput, loadJobFile, parseJob, resolveJobPaths } from "./job.ts";
 import { pythonEnvironment, repoRoot } from "./python-env.ts";
@@ -25,6 +26,9 @@ export interface RunTrainerOptions {
   python?: string;
   /** Folder that a job object's relative paths are relative to (default: process.cwd()). */
   cwd?: string;
+  /** Data-parallel processes (default 1): above 1 the trainer runs under torchrun (PyTorch DDP; gloo on CPU,
+   * one GPU per process on CUDA), each process on its slice of every batch; the threads are shared out. */
+  nproc?: number;
 }
 
 export interface TrainerRun {
@@ -54,10 +58,19 @@ export class TrainerError extends Error {
 }
 
 const STDERR_LINES_KEPT = 40;
+
+export const nprocSchema = z.int().min(1).max(1024);
+
+/** PyTorch's own launcher (torchrun) in front of the trainer for data-parallel runs; only rank 0 writes events,
+ * so stdout carries one stream either way. */
+function torchrun(nproc: number): string[] {
+  return nproc > 1 ? ["-m", "torch.distributed.run", "--standalone", `--nproc_per_node=${nproc}`] : [];
+}
 const KILL_GRACE_MS = 5000;
 
 export async function runTrainer(options: RunTrainerOptions): Promise<TrainerRun> {
   options.signal?.throwIfAborted();
+  const nproc = nprocSchema.parse(options.nproc ?? 1);
   const job =
     typeof options.job === "string"
       ? loadJobFile(options.job)
@@ -67,11 +80,11 @@ export async function runTrainer(options: RunTrainerOptions): Promise<TrainerRun
   const jobPath = join(outDir, "job.json");
   writeFileSync(jobPath, `${JSON.stringify(job, null, 2)}\n`);
 
-  const threads = String(options.threads ?? availableParallelism());
+  const threads = String(Math.max(1, Math.floor((options.threads ?? availableParallelism()) / nproc)));
   const trainerPath = join(repoRoot, "training-runner");
   const child = spawn(
     options.python ?? pythonEnvironment(),
-    ["-m", "trainer", "--job", jobPath, "--out", outDir],
+    [...torchrun(nproc), "-m", "trainer", "--job", jobPath, "--out", outDir],
     {
       cwd: repoRoot,
       stdio: ["ignore", "pipe", "pipe"],
@@ -130,7 +143,11 @@ export async function runTrainer(options: RunTrainerOptions): Promise<TrainerRun
       clearTimeout(killTimer);
       options.signal?.removeEventListener("abort", onAbort);
       if (failure) return reject(failure);
-      const last = stderrTail[stderrTail.length - 1] ?? "(no output on stderr)";
+      // the trainer's own one-line message (under torchrun the launcher's report follows it)
+      const last =
+        stderrTail.findLast((line) => line.startsWith("trainer: ")) ??
+        stderrTail[stderrTail.length - 1] ??
+        "(no output on stderr)";
       if (code !== 0) {
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         return reject(new TrainerError(`trainer ${how}: ${last}`, code, stderrTail));

@@ -11,10 +11,19 @@ export function trainCommand(): Command {
     .argument("<job.json>", "the job: model, task, data, tokenizer, schedule")
     .option("--out <dir>", "where the checkpoint and ONNX export go", ".edgetune/runs/latest")
     .option("--threads <n>", "compute threads for the trainer (default: the cores this process may use)")
-    .action(async (jobFile: string, options: { out: string; threads?: string }) => {
+    .option(
+      "--nproc <n>",
+      "data-parallel processes under torchrun (DDP: gloo on CPU, one GPU each on CUDA)",
+      "1",
+    )
+    .action(async (jobFile: string, options: { out: string; threads?: string; nproc: string }) => {
       const threads = options.threads === undefined ? undefined : Number(options.threads);
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 1024)) {
         throw new CliError("--threads must be a whole number from 1 to 1024", 2);
+      }
+      const nproc = Number(options.nproc);
+      if (!(Number.isInteger(nproc) && nproc >= 1 && nproc <= 1024)) {
+        throw new CliError("--nproc must be a whole number from 1 to 1024", 2);
       }
       const progress = trainingProgress();
       const abort = new AbortController();
@@ -27,6 +36,7 @@ export function trainCommand(): Command {
           onEvent: progress.onEvent,
           signal: abort.signal,
           ...(threads ? { threads } : {}),
+          nproc,
         });
         const m = run.metrics;
         process.stdout.write(

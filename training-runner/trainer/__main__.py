@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path, help="output folder (created)")
     args = parser.parse_args(argv)
     events_stream = _claim_stdout()
+    if int(os.environ.get("RANK", "0")) != 0:  # under torchrun (distributed.py) only rank 0 writes events
+        events_stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  (for the whole process)
     threads = _pin_threads()
 
     from .config import load_job

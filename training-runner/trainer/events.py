@@ -11,6 +11,9 @@ against the zod schemas in ../events.ts.
   export      {path, max_abs_diff}                        the ONNX file, and its largest logit difference
   done        {metrics}
 
+A multi-stage job (stages.py) adds "stage" (0, 1, ...) to start, step, eval, snapshot and early_stop; a
+torchrun run (distributed.py) adds "processes" to start, and only its rank 0 writes events.
+
 Only events go to the stream; logs and warnings go to stderr.
 """
 

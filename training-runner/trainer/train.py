@@ -95,6 +95,7 @@ def train(
         validation_examples=len(validation_set),
         steps=s.steps,
         start_step=done_steps,
+        **({"processes": dist.world} if dist.world > 1 else {}),  # under torchrun
     )
     started = window_start = time.perf_counter()
     window_tokens = 0
