@@ -39,5 +39,5 @@ def test_an_unknown_technique_fails_before_training(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stdout == "" and not (tmp_path / "out").exists()
     assert done.stderr == (
         "trainer: invalid job: techniques.0.name: 'sam' is not a technique "
-        "(known: lora, freeze, early-stopping, weighted-loss, dropout, swa, curriculum)\n"
+        "(known: lora, freeze, early-stopping, weighted-loss, dropout, swa, curriculum, adapters, augmentation)\n"
     )
