@@ -3,7 +3,9 @@
 learning rate of schedule.lr_schedule, then log, evaluate and snapshot at their intervals. Techniques
 (job.techniques) plug in through hooks: the model, the data order, the loss weights, after each step and
 evaluation (early stopping), and the final model (merged adapters). CUDA with bf16 autocast when available,
-else CPU in fp32; on CPU a run is a pure function of the job (same seed, same numbers), resumed or not."""
+else CPU in fp32 (job.precision chooses otherwise: precision.py); on CPU a run is a pure function of the job
+(same seed, same numbers), resumed or not. Under torchrun each process trains its slice of every batch
+(distributed.py); stages.py calls train once per stage."""
 
 from __future__ import annotations
 
@@ -131,7 +133,9 @@ def train(
         optimizer.zero_grad(set_to_none=True)
         hooks.after_step(step, model)
 
-        if not (math.isfinite(loss_value) and (math.isfinite(grad_norm) or amp.scaler.is_enabled())):
+        if amp.scaler.is_enabled() and not math.isfinite(grad_norm):
+            grad_norm = 0.0  # fp16 overflow: the scaler skipped this step (no update) and lowered its scale
+        if not (math.isfinite(loss_value) and math.isfinite(grad_norm)):
             raise TrainerError(f"training diverged at step {step}: loss {loss_value}, grad norm {grad_norm}")
         window_losses.append(loss_value)
 

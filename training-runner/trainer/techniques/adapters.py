@@ -17,10 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from ..errors import JobError
+from ..models import linear_module_names
 from .base import Technique
 
 if TYPE_CHECKING:
     import torch
+
+    from ..config import JobConfig
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,11 @@ class Adapters(Technique):
     name = "adapters"
     Config = AdaptersConfig
     config: AdaptersConfig
+
+    @classmethod
+    def check(cls, config: AdaptersConfig, job: JobConfig, where: str) -> None:
+        if not any(name.endswith("attention.output.dense") for name in linear_module_names(job.model.base)):
+            raise JobError(f"invalid job: {where}: adapters go into BERT encoder layers; {job.model.base} has none")
 
     def model(self, model: torch.nn.Module) -> torch.nn.Module:
         from .bottleneck import add_adapters

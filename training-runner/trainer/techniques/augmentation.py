@@ -10,6 +10,7 @@ the global batch alike."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -47,11 +48,8 @@ class Augmentation(Technique):
         self.mask_id = SPECIAL_TOKENS.index(MASK)
 
     def training_batch(self, batch: Encoded, step: int) -> Encoded:
-        from ..batches import Encoded
-
         rng = random.Random(f"augmentation/{self.job.schedule.seed}/{step}")
-        ids = [self.augment(example, rng) for example in batch.ids]
-        return Encoded(ids=ids, labels=batch.labels, weights=batch.weights, difficulties=batch.difficulties)
+        return dataclasses.replace(batch, ids=[self.augment(example, rng) for example in batch.ids])
 
     def augment(self, ids: list[int], rng: random.Random) -> list[int]:
         c = self.config
