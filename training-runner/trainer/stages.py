@@ -86,7 +86,7 @@ def train_stages(
     snapshots: Path | None = None,
 ) -> TrainResult:
     """Train the job: in one go, or stage after stage on the same model."""
-    from .train import TrainResult, train
+    from .train import train
 
     if not job.stages:
         return train(job, tokenizer, train_set, validation_set, events, snapshots=snapshots)
@@ -104,7 +104,7 @@ def train_stages(
         )
         model, seconds = result.model, seconds + result.metrics["train_seconds"]
     metrics = {**result.metrics, "train_seconds": seconds, "stages": float(len(job.stages))}
-    return TrainResult(model=result.model, metrics=metrics)
+    return dataclasses.replace(result, metrics=metrics)  # the last stage's result, with every stage's time
 
 
 def staged_events(events: Events, stage: int) -> Events:
