@@ -66,7 +66,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tokenizer = train_tokenizer(texts, parse_job(raw, Path("/")).tokenizer, 32)
     base, _ = run(raw, tokenizer, None)
     results = {"tmp": tmp, "tokenizer": tokenizer, "base": copy.deepcopy(base.model)}
-    for name, technique in (("adapters", {"name": "adapters", "size": 16}), ("head", {"name": "freeze", "patterns": ["bert.*"]})):
+    head_only = {"name": "freeze", "patterns": ["bert.*"]}
+    for name, technique in (("adapters", {"name": "adapters", "size": 16}), ("head", head_only)):
         raw = job_dict(task, steps=150, learning_rate=0.01, eval_interval=150)
         raw["techniques"] = [technique]
         results[name] = run(raw, tokenizer, copy.deepcopy(base.model))
@@ -117,7 +118,8 @@ def test_the_export_carries_the_adapters_and_the_checkpoint_reloads(runs: dict[s
     inputs = {name: encoded[name] for name in ("input_ids", "attention_mask")}
     session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     (exported,) = session.run(["logits"], {name: tensor.numpy() for name, tensor in inputs.items()})
-    reloaded = add_adapters(build_classifier("tiny-bert", len(tokenizer), ("ham", "spam"), 0), 16, ["attention", "ffn"], "relu")
+    fresh = build_classifier("tiny-bert", len(tokenizer), ("ham", "spam"), 0)
+    reloaded = add_adapters(fresh, 16, ["attention", "ffn"], "relu")
     reloaded.load_state_dict(load_file(str(model_dir / "model.safetensors")))
     bare = runs["base"].eval()  # the base with the trained head, without adapters
     bare.classifier.load_state_dict(model.classifier.state_dict())

@@ -65,7 +65,8 @@ def test_swapping_moves_tokens_without_changing_them(tmp_path: Path) -> None:
     swapped = augmenter(tmp_path, swap=0.2).training_batch(batch, step=1)
     moved = sum(a != b for x, y in zip(batch.ids, swapped.ids, strict=True) for a, b in zip(x, y, strict=True))
     tokens = sum(len(content(ids)) for ids in batch.ids)
-    assert all(sorted(x) == sorted(y) and y[0] == CLS and y[-1] == SEP for x, y in zip(batch.ids, swapped.ids, strict=True))
+    pairs = list(zip(batch.ids, swapped.ids, strict=True))
+    assert all(sorted(x) == sorted(y) and y[0] == CLS and y[-1] == SEP for x, y in pairs)
     assert 0.2 < moved / tokens < 0.45  # each swap moves two tokens (a few swap back)
 
 
