@@ -4,12 +4,16 @@
 // at the low precision and comparing the model's outputs with the original's (relative L2 error); then
 // layers are promoted to the high precision in order of sensitivity until the whole model meets
 // the budget (top-1 agreement, output cosine or relative error, accuracy drop on labelled inputs). The result is one
-// ONNX file mixing MatMulNBits with MatMulInteger (or float MatMul). Running models is the
-// caller's `runner`, so this works with onnxruntime-node, onnxruntime-web or inside a Worker.
+// ONNX file mixing MatMulNBits with MatMulInteger (or float MatMul). Like the presets, the file
+// ends with the compact-names pass (short value names, no node names: lossless, and a good share of
+// a quantized small model's bytes); the report names layers by the source model's node names.
+// Running models is the caller's `runner`, so this works with onnxruntime-node, onnxruntime-web or
+// inside a Worker.
 import { z } from "zod";
 import { indexGraph } from "../graph/graph.ts";
 import { encodeModel } from "../onnx-io/codec.ts";
 import type { ModelProto } from "../onnx-io/onnx-types.ts";
+import { compactNames } from "../passes/compact-names.ts";
 import { quantize4bit } from "../passes/quantize-4bit.ts";
 import { quantizeDynamicInt8 } from "../passes/quantize-dynamic-int8.ts";
 import { quantizeEmbedding } from "../passes/quantize-embedding.ts";
@@ -240,8 +244,11 @@ export async function mixedPrecision(
   const high = new Set(order.slice(0, Math.min(promoted, order.length)).map((l) => l.node));
   for (const l of measured) l.precision = high.has(l.node) ? o.high : o.low;
   const precisions = new Map(measured.map((l) => [l.node, l.precision]));
+  const chosenModel = await applyPrecisions(model, precisions, settings);
+  // the presets' last step too: renamed models compute bit-identically (compact-names.test.ts)
+  const compact = await compactNames.apply(chosenModel, compactNames.options.parse({ nodeNames: "drop" }));
   return {
-    model: await applyPrecisions(model, precisions, settings),
+    model: compact.model,
     report: {
       low: o.low,
       high: o.high,
