@@ -3,6 +3,7 @@
 // files and config.json. Assembled models are kept per isolate by task and the sha256 of every file
 // they read: building a tokenizer costs more than a small run. The keep-list is small and LRU-ordered;
 // an evicted entry only drops its tokenizer, the session stays under the session cache's own bound.
+// Sessions come wrapped so their runs show in the request's Server-Timing (server-timing.ts).
 
 import type { InferenceSession } from "onnxruntime-common";
 import { createFeatureExtractor, type FeatureExtractor } from "../../client/feature-extractor.ts";
@@ -12,9 +13,12 @@ import { Problem } from "../problem.ts";
 import type { Manifest, ManifestVariant } from "../schemas.ts";
 import { blobKey } from "../storage/blobs.ts";
 import { onnxRuntime } from "./runtime.ts";
+import { timed, timedRuns } from "./server-timing.ts";
 import { SessionCache } from "./session-cache.ts";
 
-const sessions = new SessionCache({ create: (bytes) => onnxRuntime().InferenceSession.create(bytes) });
+const sessions = new SessionCache({
+  create: async (bytes) => timedRuns(await onnxRuntime().InferenceSession.create(bytes)),
+});
 const assembled = new Map<string, Promise<unknown>>();
 const MAX_ASSEMBLED = 16;
 
@@ -62,7 +66,7 @@ function fileSha(manifest: Manifest, path: string, kind: keyof typeof NEEDED_BY)
 
 /** The variant's session, from the per-isolate cache. */
 export function loadSession(bucket: R2Bucket, variant: ManifestVariant): Promise<InferenceSession> {
-  return sessions.get(variant.sha256, () => readBlob(bucket, variant.sha256));
+  return timed("load", () => sessions.get(variant.sha256, () => readBlob(bucket, variant.sha256)));
 }
 
 interface TextModelFiles {
@@ -88,13 +92,13 @@ function assemble<T>(
   if (hit) {
     assembled.delete(key);
     assembled.set(key, hit);
-    return hit as Promise<T>;
+    return timed("load", () => hit as Promise<T>);
   }
   const made = (async () => {
     const json = async (sha: string) =>
       JSON.parse(new TextDecoder().decode(await readBlob(bucket, sha))) as Record<string, unknown>;
     const [tokenizerJson, tokenizerConfig, config] = await Promise.all(shas.map(json));
-    const session = await loadSession(bucket, variant);
+    const session = await sessions.get(variant.sha256, () => readBlob(bucket, variant.sha256));
     return build({
       session,
       tokenizerJson: tokenizerJson as Record<string, unknown>,
@@ -105,7 +109,7 @@ function assemble<T>(
   if (assembled.size >= MAX_ASSEMBLED) assembled.delete(assembled.keys().next().value as string);
   assembled.set(key, made);
   made.catch(() => assembled.delete(key));
-  return made;
+  return timed("load", () => made);
 }
 
 /** What the model was trained to read (transformers' model_max_length), within its positions. */

@@ -1,14 +1,17 @@
 // Which model file a request runs: the model must exist, the version is the requested one (else the
 // latest published), the variant the requested dtype (else fp32, else the first). Each miss is a 404 that
-// says what there is instead.
+// says what there is instead. Every request asks the registry (one D1 query) which manifest the version
+// has now, so a newly published version, or variants added to one, are seen at once; the manifest
+// itself is content-addressed and parsed once per isolate (manifest-cache.ts).
 import { modelNotFound } from "../auth/access.ts";
 import type { Env } from "../env.ts";
 import { Problem } from "../problem.ts";
-import { getModel, getVersion } from "../registry/db.ts";
+import { getModelVersion } from "../registry/db.ts";
 import { parseParam, VersionName } from "../registry/names.ts";
-import { Manifest, type ManifestVariant } from "../schemas.ts";
-import { blobKey } from "../storage/blobs.ts";
+import type { Manifest, ManifestVariant } from "../schemas.ts";
 import { chooseVariant } from "./loaded-model.ts";
+import { cachedManifest } from "./manifest-cache.ts";
+import { timed } from "./server-timing.ts";
 
 export interface ResolvedVariant {
   manifest: Manifest;
@@ -16,28 +19,32 @@ export interface ResolvedVariant {
   version: string;
 }
 
-export async function resolveVariant(
+export function resolveVariant(
   env: Env,
   name: string,
   requestedVersion: string | undefined,
   requestedVariant: string | undefined,
 ): Promise<ResolvedVariant> {
-  if (!(await getModel(env.REGISTRY, name))) throw modelNotFound(name);
-  const requested =
-    requestedVersion === undefined ? undefined : parseParam(VersionName, "version", requestedVersion);
-  const version = await getVersion(env.REGISTRY, name, requested);
-  if (!version) {
-    throw new Problem({
-      status: 404,
-      slug: "version-not-found",
-      title: "Not Found",
-      detail: requested
-        ? `${name} has no published version ${requested}`
-        : `${name} has no published version yet`,
-    });
-  }
-  const manifestObject = await env.ARTIFACTS.get(blobKey(version.manifestSha256));
-  if (!manifestObject) throw new Error(`manifest of ${name}@${version.version} is missing`);
-  const manifest = Manifest.parse(await manifestObject.json());
-  return { manifest, variant: chooseVariant(manifest, requestedVariant), version: version.version };
+  return timed("resolve", async () => {
+    const requested =
+      requestedVersion === undefined ? undefined : parseParam(VersionName, "version", requestedVersion);
+    const { model, version } = await getModelVersion(env.REGISTRY, name, requested);
+    if (!model) throw modelNotFound(name);
+    if (!version) {
+      throw new Problem({
+        status: 404,
+        slug: "version-not-found",
+        title: "Not Found",
+        detail: requested
+          ? `${name} has no published version ${requested}`
+          : `${name} has no published version yet`,
+      });
+    }
+    const manifest = await cachedManifest(
+      env.ARTIFACTS,
+      version.manifestSha256,
+      `${name}@${version.version}`,
+    );
+    return { manifest, variant: chooseVariant(manifest, requestedVariant), version: version.version };
+  });
 }

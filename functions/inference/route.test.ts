@@ -47,6 +47,25 @@ describe("POST /v1/models/{name}/infer", () => {
     expect(one.predictions).toHaveLength(1);
   });
 
+  it("says where the time went in a well-formed Server-Timing header", async () => {
+    await publishSpamModel("spam-timing");
+    for (let request = 0; request < 2; request++) {
+      const res = await infer("spam-timing", { text: expected.samples[0], truncation: true });
+      expect(res.status).toBe(200);
+      const header = res.headers.get("server-timing") ?? "";
+      const phases = header.split(", ").map((entry) => {
+        const match = /^([a-z]+);dur=(\d+\.\d{2})$/.exec(entry);
+        expect(match, `entry ${JSON.stringify(entry)} of ${JSON.stringify(header)}`).not.toBeNull();
+        return [match?.[1], Number(match?.[2])] as const;
+      });
+      const dur = Object.fromEntries(phases);
+      expect(Object.keys(dur)).toEqual(["auth", "parse", "resolve", "load", "run", "tokenize", "total"]);
+      const parts = phases.filter(([name]) => name !== "total").reduce((sum, [, ms]) => sum + ms, 0);
+      expect(parts).toBeLessThanOrEqual((dur.total as number) + 0.1);
+      await res.arrayBuffer();
+    }
+  });
+
   it("refuses a text longer than the model reads unless truncation is asked for", async () => {
     await publishSpamModel("spam-long");
     const long = "free money now ".repeat(200);

@@ -2,7 +2,8 @@
 // classification (the first contract), text generation, feature extraction and raw tensors; the task is
 // named by `task` or follows from the body (see schemas.ts). Needs the read scope. Texts longer than the
 // model reads are refused (422) unless the caller asks for truncation, so nobody gets a confident label
-// for a text the model never saw whole.
+// for a text the model never saw whole. A successful answer carries a Server-Timing header saying where
+// the time went inside the isolate (server-timing.ts).
 import { Hono } from "hono";
 import { z } from "zod";
 import type { TextClassifier } from "../../client/index.ts";
@@ -29,6 +30,7 @@ import {
   TensorResponse,
   taskOf,
 } from "./schemas.ts";
+import { currentTimings, RequestTimings, timed, withTimings } from "./server-timing.ts";
 
 /** The classifier of a model's version (latest by default) and variant (fp32 by default). */
 export async function resolveClassifier(
@@ -50,6 +52,9 @@ async function classify(env: Env, name: string, request: InferRequest): Promise<
     request.variant,
   );
   const texts = request.texts ?? [request.text as string];
+  // tokenize: the classifier's own time (tokenizer, tensors, softmax), its session runs taken out
+  const runBefore = currentTimings()?.get("run") ?? 0;
+  const t0 = performance.now();
   if (!request.truncation) {
     texts.forEach((text, index) => {
       const tokens = classifier.tokenCount(text);
@@ -65,25 +70,36 @@ async function classify(env: Env, name: string, request: InferRequest): Promise<
     });
   }
   const predictions = await classifier.classify(texts);
+  const run = (currentTimings()?.get("run") ?? 0) - runBefore;
+  currentTimings()?.add("tokenize", performance.now() - t0 - run);
   return { model: name, version, variant, task: "text-classification", predictions };
 }
 
-export const infer = new Hono<AppEnv>().post("/v1/models/:name/infer", async (c) => {
-  const name = parseParam(ModelName, "name", c.req.param("name"));
-  assertScope(await principalOf(c), "read", `to run model ${name}`);
-  const body = await jsonBody(c.req.raw, z.unknown());
+export const infer = new Hono<AppEnv>().post("/v1/models/:name/infer", (c) => {
+  const timings = new RequestTimings();
+  return withTimings(timings, async () => {
+    const name = parseParam(ModelName, "name", c.req.param("name"));
+    const principal = await timed("auth", () => principalOf(c));
+    assertScope(principal, "read", `to run model ${name}`);
+    const body = await timed("parse", () => jsonBody(c.req.raw, z.unknown()));
+    const answer = await answerTask(c.env, name, body);
+    c.header("server-timing", timings.header());
+    return c.json(answer);
+  });
+});
+
+/** The task's response body, checked against its schema. */
+async function answerTask(env: Env, name: string, body: unknown): Promise<unknown> {
   const task = taskOf(body);
   switch (task) {
     case "text-classification":
-      return c.json(conform(InferResponse, await classify(c.env, name, InferRequest.parse(body))));
+      return conform(InferResponse, await classify(env, name, InferRequest.parse(body)));
     case "text-generation":
-      return c.json(conform(GenerationResponse, await generate(c.env, name, GenerationRequest.parse(body))));
+      return conform(GenerationResponse, await generate(env, name, GenerationRequest.parse(body)));
     case "feature-extraction":
-      return c.json(
-        conform(FeatureExtractionResponse, await embed(c.env, name, FeatureExtractionRequest.parse(body))),
-      );
+      return conform(FeatureExtractionResponse, await embed(env, name, FeatureExtractionRequest.parse(body)));
     case "tensors":
-      return c.json(conform(TensorResponse, await runTensors(c.env, name, TensorRequest.parse(body))));
+      return conform(TensorResponse, await runTensors(env, name, TensorRequest.parse(body)));
     default:
       throw new Problem({
         status: 400,
@@ -93,4 +109,4 @@ export const infer = new Hono<AppEnv>().post("/v1/models/:name/infer", async (c)
         extra: { tasks: InferTask.options },
       });
   }
-});
+}

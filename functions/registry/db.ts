@@ -181,6 +181,44 @@ export async function getVersion(
   );
 }
 
+/**
+ * A model and one of its published versions (the latest when `version` is undefined) in one query, for
+ * the read paths that need both (inference resolves them on every request): `model` is null when the
+ * model does not exist, `version` null when it has no such published version.
+ */
+export async function getModelVersion(
+  db: D1Database,
+  model: string,
+  version?: string,
+): Promise<{ model: ModelRow | null; version: VersionRow | null }> {
+  const row = await db
+    .prepare(
+      `SELECT m.name, m.public, v.version, v.manifest_sha256, v.manifest_size
+       FROM models m LEFT JOIN versions v ON v.model = m.name AND (?2 IS NULL OR v.version = ?2)
+       WHERE m.name = ?1 ORDER BY v.seq DESC LIMIT 1`,
+    )
+    .bind(model, version ?? null)
+    .first<{
+      name: string;
+      public: number;
+      version: string | null;
+      manifest_sha256: string | null;
+      manifest_size: number | null;
+    }>();
+  if (!row) return { model: null, version: null };
+  return {
+    model: { name: row.name, public: row.public === 1 },
+    version:
+      row.version === null
+        ? null
+        : {
+            version: row.version,
+            manifestSha256: row.manifest_sha256 as string,
+            manifestSize: row.manifest_size as number,
+          },
+  };
+}
+
 export async function getFile(
   db: D1Database,
   model: string,
