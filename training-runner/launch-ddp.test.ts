@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runTrainer } from "./launch.ts";
+import { runTrainer, type TrainerError } from "./launch.ts";
 
 /** Learnable: "spam" exactly when the text holds a keyword. */
 function keywordDataset(path: string, count: number): string {
@@ -46,6 +46,23 @@ describe("runTrainer with nproc", () => {
     expect(types.slice(-3)).toEqual(["checkpoint", "export", "done"]);
     expect(run.metrics.onnx_max_abs_diff).toBeLessThanOrEqual(1e-4);
   }, 180_000);
+
+  it("reports the trainer's own message and exit code through torchrun's failure report", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "runner-ddp-"));
+    const train = join(dir, "train.jsonl");
+    writeFileSync(train, '{"text": "fine", "label": "ham"}\n{"text": "odd", "label": "eggs"}\n');
+    const job = {
+      model: { base: "tiny-bert" },
+      task: { labels: ["ham", "spam"] },
+      data: { train },
+      device: "cpu",
+    };
+    const failed = runTrainer({ job, outDir: join(dir, "out"), nproc: 2, threads: 2 });
+    await expect(failed).rejects.toThrow(
+      "trainer exited with code 2: trainer: train.jsonl line 2: \"label\" \"eggs\" is not one of the task labels ['ham', 'spam']",
+    );
+    await failed.catch((error: TrainerError) => expect(error.exitCode).toBe(2));
+  }, 120_000);
 
   it("refuses a process count below 1 before starting anything", async () => {
     const dir = mkdtempSync(join(tmpdir(), "runner-ddp-"));

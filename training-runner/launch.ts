@@ -105,6 +105,10 @@ export async function runTrainer(options: RunTrainerOptions): Promise<TrainerRun
   return new Promise<TrainerRun>((resolvePromise, reject) => {
     const events: TrainerEvent[] = [];
     const stderrTail: string[] = [];
+    // under torchrun the launcher's report (40-odd lines) follows the trainer's own one-line message, and the
+    // launcher exits 1 whatever the trainer's code was: keep both from the stream
+    let trainerMessage: string | undefined;
+    let workerExitCode: number | undefined;
     let failure: Error | undefined;
     let killTimer: NodeJS.Timeout | undefined;
 
@@ -134,6 +138,9 @@ export async function runTrainer(options: RunTrainerOptions): Promise<TrainerRun
       if (text === "") return;
       stderrTail.push(text);
       if (stderrTail.length > STDERR_LINES_KEPT) stderrTail.shift();
+      if (text.startsWith("trainer: ")) trainerMessage = text;
+      const exit = nproc > 1 ? /^\s*exitcode\s*:\s*(\d+)/.exec(text) : null;
+      if (exit) workerExitCode = Number(exit[1]); // the last one is the root cause's
     });
 
     child.on("error", (error) =>
@@ -143,14 +150,11 @@ export async function runTrainer(options: RunTrainerOptions): Promise<TrainerRun
       clearTimeout(killTimer);
       options.signal?.removeEventListener("abort", onAbort);
       if (failure) return reject(failure);
-      // the trainer's own one-line message (under torchrun the launcher's report follows it)
-      const last =
-        stderrTail.findLast((line) => line.startsWith("trainer: ")) ??
-        stderrTail[stderrTail.length - 1] ??
-        "(no output on stderr)";
+      const last = trainerMessage ?? stderrTail[stderrTail.length - 1] ?? "(no output on stderr)";
       if (code !== 0) {
-        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        return reject(new TrainerError(`trainer ${how}: ${last}`, code, stderrTail));
+        const exitCode = code !== null && workerExitCode !== undefined ? workerExitCode : code;
+        const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
+        return reject(new TrainerError(`trainer ${how}: ${last}`, exitCode, stderrTail));
       }
       const done = events.find((e) => e.type === "done");
       const checkpoint = events.find((e) => e.type === "checkpoint");
