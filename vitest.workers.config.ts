@@ -52,6 +52,10 @@ export default defineConfig(async () => {
     test: {
       include: ["functions/**/*.test.ts", "test/workers/**/*.test.ts"],
       setupFiles: ["./test/workers/setup.ts"],
+      // One workerd process (per vitest worker) runs file after file: a fresh one per file spent
+      // ~20 s starting workerd and evaluating the Worker (onnxruntime-web's wasm) before any test.
+      // Storage stays per file: test/workers/setup.ts resets it before each file.
+      isolate: false,
       testTimeout: 60_000,
     },
   };
