@@ -10,6 +10,9 @@ import { blobKey } from "../storage/blobs.ts";
 /** Files every version has (the checkpoint layout the trainer writes, minimally). */
 export const ALWAYS_REQUIRED = ["config.json"];
 
+// transformers.js names an ONNX file `<graph><dtype suffix>.onnx` (utils/dtypes.js,
+// DEFAULT_DTYPE_SUFFIX_MAPPING): fp32 has no suffix; the graph part (model, decoder_model_merged,
+// encoder_model, decoder_with_past_model, model_with_past, ...) says which graph, never a precision.
 const DTYPE_SUFFIXES: Record<string, string> = {
   fp16: "fp16",
   quantized: "q8",
@@ -19,13 +22,27 @@ const DTYPE_SUFFIXES: Record<string, string> = {
   q4f16: "q4f16",
   bnb4: "bnb4",
 };
+const DTYPE_SUFFIX = new RegExp(`^(.+)_(${Object.keys(DTYPE_SUFFIXES).join("|")})$`);
 
-/** transformers.js dtype of an ONNX file, from its name: model.onnx → fp32, model_q4.onnx → q4. */
+/** Graph names that begin like edgetune's own variants (`model_<variant>`) but name a graph:
+ * model_with_past is the decoder with past_key_values that onnxruntime's large-model exporter (and
+ * scripts/fixtures/make_inference_fixtures.py) writes. */
+const MODEL_GRAPHS = new Set(["model", "model_with_past"]);
+
+/**
+ * The dtype of an ONNX file, from its name: transformers.js's suffix (model_q4.onnx → q4,
+ * decoder_model_merged_quantized.onnx → q8, model_with_past.onnx → fp32), else edgetune's own
+ * variant named by what follows `model_`, underscores read as dashes (model_pruned50.onnx →
+ * pruned50, model_static_int8.onnx → static-int8, the name of the recipe that writes it).
+ */
 export function dtypeOf(path: string): string {
   const base = (path.split("/").pop() ?? path).replace(/\.onnx$/, "");
-  const suffix = /_([a-z0-9]+)$/.exec(base)?.[1];
-  if (suffix === undefined) return "fp32";
-  return DTYPE_SUFFIXES[suffix] ?? (/^model_/.test(base) ? suffix : "fp32");
+  const suffixed = DTYPE_SUFFIX.exec(base);
+  const graph = suffixed?.[1] ?? base;
+  if (MODEL_GRAPHS.has(graph) || !graph.startsWith("model_")) {
+    return suffixed ? (DTYPE_SUFFIXES[suffixed[2] as string] as string) : "fp32";
+  }
+  return base.slice("model_".length).replaceAll("_", "-");
 }
 
 export interface FileError {
