@@ -149,6 +149,103 @@ export interface RunnerEvent {
   data?: Record<string, unknown>;
 }
 
+/** Which published version and ONNX variant (dtype) serves a request; the server's defaults otherwise. */
+export interface ServedBy {
+  variant?: string;
+  version?: string;
+}
+
+/** What served a response. */
+export interface Served {
+  model: string;
+  version: string;
+  variant: string;
+}
+
+/** Text generation: exactly one of `prompt`, `template` (with variables/examples/messages) or `messages`. */
+export interface GenerateRequest extends ServedBy {
+  prompt?: string;
+  template?: string;
+  variables?: Record<string, unknown>;
+  examples?: Record<string, unknown>[];
+  messages?: { role: string; content: string }[];
+  max_new_tokens?: number;
+  do_sample?: boolean;
+  temperature?: number;
+  top_k?: number;
+  top_p?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+export interface Generation extends Served {
+  task: "text-generation";
+  /** The prompt as the model read it (after templates). */
+  prompt: string;
+  text: string;
+  finish_reason: "eos" | "stop" | "length";
+  usage: { prompt_tokens: number; completion_tokens: number };
+  kv_cache: boolean;
+}
+
+/** Feature extraction: exactly one of `text` or `texts`. */
+export interface EmbedRequest extends ServedBy {
+  text?: string;
+  texts?: string[];
+  pooling?: "mean" | "cls";
+  normalize?: boolean;
+  truncation?: boolean;
+}
+
+export interface Embeddings extends Served {
+  task: "feature-extraction";
+  pooling: "mean" | "cls" | "model";
+  normalized: boolean;
+  dims: number;
+  embeddings: number[][];
+}
+
+export type TensorDtype =
+  | "float32"
+  | "float64"
+  | "int8"
+  | "uint8"
+  | "int16"
+  | "uint16"
+  | "int32"
+  | "uint32"
+  | "int64"
+  | "uint64"
+  | "bool";
+
+/** A tensor to send: row-major data as an array or a typed array (BigInt64Array for int64 too). */
+export interface TensorInput {
+  dtype: TensorDtype;
+  dims: number[];
+  data: ArrayLike<number | bigint | boolean>;
+}
+
+/** A tensor as the API returns it; 64-bit integers beyond 2^53 come as decimal strings. */
+export interface TensorOutput {
+  dtype: string;
+  dims: number[];
+  data: (number | boolean | string)[];
+}
+
+export interface TensorOutputs extends Served {
+  task: "tensors";
+  outputs: Record<string, TensorOutput>;
+}
+
+// JSON has no 64-bit integers: the API reads them as decimal strings, and typed arrays need copying.
+function tensorJson(tensor: TensorInput) {
+  return {
+    dtype: tensor.dtype,
+    dims: tensor.dims,
+    data: Array.from(tensor.data, (x) => (typeof x === "bigint" ? x.toString() : x)),
+  };
+}
+
 export class EdgetuneApi {
   constructor(
     readonly baseUrl: string,
@@ -265,6 +362,32 @@ export class EdgetuneApi {
       `/v1/models/${name}/infer`,
       body,
     );
+  }
+
+  /** Text generation (`task: "text-generation"`). */
+  generate(name: string, body: GenerateRequest) {
+    return this.request<Generation>("POST", `/v1/models/${name}/infer`, { task: "text-generation", ...body });
+  }
+
+  /** One embedding per text (`task: "feature-extraction"`). */
+  embed(name: string, body: EmbedRequest) {
+    return this.request<Embeddings>("POST", `/v1/models/${name}/infer`, {
+      task: "feature-extraction",
+      ...body,
+    });
+  }
+
+  /** Runs the model on the caller's tensors (`task: "tensors"`); `outputs` picks outputs (default all). */
+  inferTensors(
+    name: string,
+    inputs: Record<string, TensorInput>,
+    options: ServedBy & { outputs?: string[] } = {},
+  ) {
+    return this.request<TensorOutputs>("POST", `/v1/models/${name}/infer`, {
+      task: "tensors",
+      inputs: Object.fromEntries(Object.entries(inputs).map(([key, tensor]) => [key, tensorJson(tensor)])),
+      ...options,
+    });
   }
 
   evaluateClassification(
