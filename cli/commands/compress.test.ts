@@ -23,6 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), "edgetune-compress-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const spam = join(import.meta.dirname, "..", "..", "functions", "inference", "fixtures", "tiny-spam");
 const bin = join(import.meta.dirname, "..", "..", "bin", "edgetune.js");
+const bertFixture = join(import.meta.dirname, "..", "..", "compression", "fixtures", "bert-legacy-trained");
 
 /** The real CLI in a child process: main.ts prints one line on stderr and sets the exit code. */
 function edgetune(...args: string[]) {
@@ -224,6 +225,9 @@ describe("edgetune compress --mixed-precision", () => {
     const file = await readModelFile(join(out, "onnx", "model_mixed.onnx"));
     const ops = new Set(file.graph?.node.map((n) => n.opType));
     expect(ops.has("MatMulNBits") && ops.has("MatMulInteger")).toBe(true);
+    // it ends with compact-names like the presets: no node names, no exporter paths as value names
+    expect(file.graph?.node.some((n) => n.name)).toBe(false);
+    expect(file.graph?.node.some((n) => n.output.some((o) => o.startsWith("/bert/")))).toBe(false);
   });
 
   it("refuses a budget it cannot read", () => {
@@ -233,6 +237,64 @@ describe("edgetune compress --mixed-precision", () => {
     );
     expect(() => parseMixedPrecision("low=q8,high=q4,top1=0.9")).toThrow(/low must be a lower precision/);
     expect(() => parseMixedPrecision("top1=2")).toThrow(/budget\.minTop1Agreement/);
+  });
+});
+
+describe("edgetune compress --ensemble", () => {
+  it("writes onnx/model_ensemble.onnx: at the members' mean, apart from each member, progress only with --verbose", async () => {
+    const bert = join(bertFixture, "model.onnx");
+    const members = join(dir, "members");
+    // two other members, made by the CLI itself: the q4 and q8 variants of the same model
+    expect(
+      (
+        await edgetuneInProcess(
+          "compress",
+          bert,
+          "--recipe",
+          "q4,q8",
+          "--out",
+          members,
+          "--latency-runs",
+          "0",
+        )
+      ).code,
+    ).toBe(0);
+    const q4 = join(members, "onnx", "model_q4.onnx");
+    const q8 = join(members, "onnx", "model_quantized.onnx");
+    const out = join(dir, "ensemble-out");
+    const { code, stdout, stderr } = edgetune(
+      "compress",
+      bert,
+      "--ensemble",
+      `${q4},${q8}`,
+      "--out",
+      out,
+      "--latency-runs",
+      "0",
+      "--verbose",
+    );
+    expect(stderr).toBe("[1/2] original verified\n[2/2] ensemble: verified\n");
+    expect(code).toBe(0);
+    const file = join(out, "onnx", "model_ensemble.onnx");
+    expect(stdout).toContain(`wrote ${file}`);
+    expect(stdout).toMatch(/\| mean of the members \| 1\.0000\d+ \| \d\.\d+e-[6-9] \| 100\.0 % \|/);
+    const json = JSON.parse(readFileSync(join(out, "compression-report.json"), "utf8"));
+    expect(json.variants.map((v: { variant: string }) => v.variant)).toEqual(["original", "ensemble"]);
+    const step = json.variants[1].steps[0] as {
+      report: { members: { file: string; relativeError: number }[]; mean: { relativeError: number } };
+    };
+    expect(step.report.members.map((m) => m.file)).toEqual([bert, q4, q8]);
+    // the mean to float32 rounding; each member (the fp32 model included) measurably elsewhere
+    expect(step.report.mean.relativeError).toBeLessThan(1e-5);
+    for (const m of step.report.members) expect(m.relativeError).toBeGreaterThan(1e-4);
+    const merged = await readModelFile(file);
+    const ops = merged.graph?.node.map((n) => n.opType) ?? [];
+    expect(ops.filter((o) => o === "Mean")).toHaveLength(1);
+    expect(ops).toContain("MatMulNBits");
+    expect(ops).toContain("MatMulInteger");
+    // one file holding all three, names compacted: smaller than the three files together
+    const sizes = [bert, q4, q8].map((f) => readFileSync(f).length);
+    expect(readFileSync(file).length).toBeLessThan(sizes.reduce((a, b) => a + b, 0));
   });
 });
 
@@ -390,15 +452,27 @@ describe("edgetune compress: bad input fails in one line, writing nothing", () =
       },
       /eval\.jsonl:2: --eval lines need a "label"/,
     ],
+    [
+      "an ensemble member that is not compatible",
+      () => [join(bertFixture, "model.onnx"), "--ensemble", modelPath("gpt2-legacy")],
+      /^edgetune: --ensemble: .*gpt2-legacy.*model\.onnx is not compatible with .*bert-legacy-trained.*model\.onnx: output logits is FLOAT \[batch, sequence, 512\]/,
+    ],
+    [
+      "an ensemble member that cannot be read",
+      () => [modelPath("gpt2-legacy"), "--ensemble", join(dir, "bad", "missing.onnx")],
+      /--ensemble .*missing\.onnx: ENOENT/,
+    ],
   ];
+  // through the real binary (a child process costs seconds): the first case and a failure in the
+  // middle of a recipe (its progress must not reach stderr when stderr is not a terminal)
+  const viaBinary = new Set([cases[0]?.[0], "a recipe step that cannot handle an operator it meets"]);
 
   it.each(cases)("%s", async (name, make, message) => {
     const args = make();
     const out = join(dir, "bad", `out-${name.replaceAll(" ", "-")}`);
     const withRecipe = args.includes("--recipe") ? args : [...args, "--recipe", "q8"];
     const argv = ["compress", ...withRecipe, "--out", out, "--latency-runs", "0"];
-    // the first case runs the real binary end to end; the rest run the same program in process
-    const { code, stderr } = name === cases[0]?.[0] ? edgetune(...argv) : await edgetuneInProcess(...argv);
+    const { code, stderr } = viaBinary.has(name) ? edgetune(...argv) : await edgetuneInProcess(...argv);
     expect(code).not.toBe(0);
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(stderr).toMatch(message);

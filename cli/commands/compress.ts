@@ -6,6 +6,9 @@
 // against the original (agreement on the eval, calibration or sampled inputs; accuracy with
 // --eval; latency in onnxruntime-node and -web); then, only when everything succeeded, write the
 // files under {out}/onnx/ (each atomically) and the report as JSON and Markdown beside them.
+// --mixed-precision and --ensemble add one variant each (compress-mixed.ts, compress-ensemble.ts).
+// Progress: a bar on a terminal; elsewhere (CI, pipes) step lines only with --verbose, so a failure's
+// stderr is its one line.
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -13,6 +16,7 @@ import { Command } from "commander";
 import { CompressionError } from "../../compression/graph/errors.ts";
 import {
   checkSupportedOps,
+  compareEnsemble,
   encodeModel,
   type MixedPrecisionOptions,
   mixedPrecision,
@@ -39,6 +43,12 @@ import {
 import { CliError } from "../errors.ts";
 import { type CompressProgress, compressProgress } from "../progress.ts";
 import { calibrate, needsCalibration, withCalibrationPlaceholders } from "./compress-calibration.ts";
+import {
+  ENSEMBLE_FILE,
+  ensembleMarkdown,
+  parseEnsembleMembers,
+  prepareEnsemble,
+} from "./compress-ensemble.ts";
 import { type ModelInputs, readModelInputs } from "./compress-inputs.ts";
 import { parseMixedPrecision } from "./compress-mixed.ts";
 
@@ -94,6 +104,8 @@ async function writeAtomically(path: string, bytes: Uint8Array | string): Promis
 export interface CompressOptions {
   /** Also make an accuracy-gated mixed-precision variant (onnx/model_mixed.onnx). */
   mixedPrecision?: MixedPrecisionOptions;
+  /** Also merge the model with these models into onnx/model_ensemble.onnx (outputs averaged). */
+  ensemble?: string[];
   /** JSONL of calibration inputs (see compress-inputs.ts). */
   calibration?: string;
   /** JSONL of labelled inputs: accuracy in the report. */
@@ -105,6 +117,8 @@ export interface CompressOptions {
 export interface CompressResult {
   files: string[];
   reports: VariantReport[];
+  /** The report as written to compression-report.md. */
+  markdown: string;
 }
 
 export async function compressFile(
@@ -135,6 +149,11 @@ export async function compressFile(
     if (mixed.budget.maxAccuracyDrop !== undefined && !options.eval)
       throw new CliError("--mixed-precision accuracy-drop needs --eval (labelled lines)", 2);
   }
+  if (options.ensemble && outputs.has(ENSEMBLE_FILE))
+    throw new CliError(`a recipe already writes ${ENSEMBLE_FILE}`, 2);
+  const ensemble = options.ensemble
+    ? await prepareEnsemble({ file: input, model }, options.ensemble)
+    : undefined;
   for (const r of recipes)
     r.steps.forEach((step, i) => {
       if (needsCalibration(step) && !calibration)
@@ -148,7 +167,9 @@ export async function compressFile(
   const examples = evaluation?.examples;
   const original = encodeModel(model);
   const reference = await referenceRuns(original, feeds);
-  progress?.start(1 + recipes.reduce((n, r) => n + r.steps.length + 1, 0) + (mixed ? 2 : 0));
+  progress?.start(
+    1 + recipes.reduce((n, r) => n + r.steps.length + 1, 0) + (mixed ? 2 : 0) + (ensemble ? 1 : 0),
+  );
   const reports: VariantReport[] = [
     await verifyVariant({
       variant: "original",
@@ -238,6 +259,41 @@ export async function compressFile(
     variants.push({ target: join(onnxDir, "model_mixed.onnx"), bytes });
     progress?.tick("mixed precision: verified");
   }
+  let ensembleTable = "";
+  if (ensemble) {
+    const bytes = encodeModel(ensemble.model);
+    const report = await verifyVariant({
+      variant: "ensemble",
+      original,
+      compressed: bytes,
+      model: ensemble.model,
+      feeds,
+      reference,
+      latencyRuns,
+      file: `onnx/${ENSEMBLE_FILE}`,
+      ...(examples ? { examples } : {}),
+    });
+    const comparison = await compareEnsemble(
+      [original, ...ensemble.others.map(encodeModel)],
+      bytes,
+      ortNodeRunner(feeds),
+    );
+    const members = ensemble.files.map((file, i) => ({ file, ...comparison.members[i] }));
+    reports.push({
+      ...report,
+      steps: [
+        {
+          pass: "ensemble",
+          options: { members: ensemble.files },
+          report: { members, mean: comparison.mean },
+        },
+        { pass: "compact-names", options: { nodeNames: "drop" }, report: ensemble.compactReport },
+      ],
+    });
+    variants.push({ target: join(onnxDir, ENSEMBLE_FILE), bytes });
+    ensembleTable = `\n${ensembleMarkdown(ensemble.files, comparison)}`;
+    progress?.tick("ensemble: verified");
+  }
   // everything computed and checked: only now does anything reach the output folder
   await mkdir(onnxDir, { recursive: true });
   const files: string[] = [];
@@ -255,17 +311,18 @@ export async function compressFile(
     join(resolve(outDir), "compression-report.json"),
     `${JSON.stringify(report, null, 2)}\n`,
   );
-  await writeAtomically(join(resolve(outDir), "compression-report.md"), reportMarkdown(reports));
-  return { files, reports };
+  const markdown = reportMarkdown(reports) + ensembleTable;
+  await writeAtomically(join(resolve(outDir), "compression-report.md"), markdown);
+  return { files, reports, markdown };
 }
 
 export function compressCommand(): Command {
   return new Command("compress")
     .description("compress an ONNX model following a recipe (a preset name or a recipe file)")
     .argument("<model.onnx>", "the model to compress (external data is read from beside it)")
-    .requiredOption(
+    .option(
       "--recipe <preset|file>",
-      `preset (${presetNames.join(", ")}, or static-int8 with --calibration), a comma-separated list, "all", or a recipe JSON file`,
+      `preset (${presetNames.join(", ")}, or static-int8 with --calibration), a comma-separated list, "all", or a recipe JSON file; needed unless --mixed-precision or --ensemble is given`,
     )
     .requiredOption(
       "--out <dir>",
@@ -284,40 +341,55 @@ export function compressCommand(): Command {
       "also write onnx/model_mixed.onnx: layers at low precision except the most sensitive, kept high until the budget holds; " +
         "key=value list: top1, cosine, relative-error, accuracy-drop (needs --eval), low (q4|q8), high (q8|fp32), embeddings (q8|q4|keep), block-size",
     )
+    .option(
+      "--ensemble <models>",
+      "also write onnx/model_ensemble.onnx: this model and the listed ones (comma-separated .onnx files with the same inputs and outputs) in one graph whose outputs are their mean; reported against each member and the mean",
+    )
     .option("--latency-runs <n>", "timed runs per variant for the latency median", "10")
+    .option("--verbose", "progress lines on stderr when it is not a terminal (a terminal shows a bar)")
     .action(
       async (
         input: string,
         options: {
-          recipe: string;
+          recipe?: string;
           out: string;
           calibration?: string;
           eval?: string;
           mixedPrecision?: string;
+          ensemble?: string;
           latencyRuns: string;
+          verbose?: boolean;
         },
       ) => {
         const runs = Number(options.latencyRuns);
         if (!Number.isInteger(runs) || runs < 0)
           throw new CliError("--latency-runs must be a whole number ≥ 0", 2);
-        const recipes = await resolveRecipes(options.recipe);
+        if (options.recipe === undefined && !options.mixedPrecision && !options.ensemble)
+          throw new CliError(
+            "give --recipe <preset|file> (or --mixed-precision <budget> / --ensemble <models>)",
+            2,
+          );
+        const recipes = options.recipe === undefined ? [] : await resolveRecipes(options.recipe);
         const mixed = options.mixedPrecision ? parseMixedPrecision(options.mixedPrecision) : undefined;
-        const progress = compressProgress();
+        const ensemble = options.ensemble ? parseEnsembleMembers(options.ensemble) : undefined;
+        const progress =
+          process.stderr.isTTY === true || options.verbose ? compressProgress(process.stderr) : undefined;
         let result: CompressResult;
         try {
           result = await compressFile(input, recipes, options.out, {
             ...(options.calibration ? { calibration: options.calibration } : {}),
             ...(options.eval ? { eval: options.eval } : {}),
             ...(mixed ? { mixedPrecision: mixed } : {}),
+            ...(ensemble ? { ensemble } : {}),
             latencyRuns: runs,
-            progress,
+            ...(progress ? { progress } : {}),
           });
         } finally {
-          progress.stop();
+          progress?.stop();
         }
         for (const f of result.files) process.stdout.write(`wrote ${f}\n`);
         process.stdout.write(`wrote ${join(resolve(options.out), "compression-report.md")}\n`);
-        process.stdout.write(reportMarkdown(result.reports));
+        process.stdout.write(result.markdown);
       },
     );
 }
