@@ -2,11 +2,16 @@
 // in-process, in one run: warm single-text classification end to end over HTTP (tokenize, WASM
 // session, softmax, JSON) against session.run alone in onnxruntime-node and in onnxruntime-web (the
 // WASM build the Worker runs, here in Node), on the same model (functions/inference's tiny-spam
-// classifier, published as a version) and the same tokenized inputs; cold start (the first request
-// a freshly started workerd answers); a load run with bounded concurrency on loopback, with its
+// classifier, published as a version) and the same tokenized inputs; cold start (the first inference
+// request a freshly started workerd answers); a load run with bounded concurrency on loopback, with its
 // errors and the workerd process's resident memory. workerd does not report an isolate's heap to
 // its embedder, so memory is the RSS of the workerd process (/proc), which includes the runtime
-// itself. Timings of one machine, compared as ratios, never asserted. Writes bench/results/inference.json.
+// itself. Each Worker response's Server-Timing header (functions/inference/server-timing.ts) splits its
+// time inside the isolate (resolve, load, tokenize, run, total), so the Worker's overhead over
+// onnxruntime-web's session.run is reported both inside the isolate and end to end, and the first
+// request of a fresh workerd is split from the process boot (measured by a first GET /v1/health) into
+// handler time and the rest. GET /v1/health's warm p50 is the floor of any request. Timings of one
+// machine, compared as ratios, never asserted. Writes bench/results/inference.json.
 //
 //   node --import tsx bench/inference.ts    (EDGETUNE_BENCH_RUNS: timed warm runs, default 300;
 //                                            EDGETUNE_BENCH_LOAD: concurrency × requests, default 8x200)
@@ -67,8 +72,18 @@ function workerdRssMiB(): number {
 /** Kept-alive connections the server had closed while idle, retried on a new one (as client/api-client.ts does). */
 let droppedConnections = 0;
 
-/** One classification request for sample `i`; throws unless it is 200 with the fixture's label. */
-async function infer(worker: LocalWorker, i: number, attempt = 0): Promise<number> {
+/** Server-Timing phases (`name;dur=ms, ...`) of one response, in ms by name. */
+function serverTiming(header: string | null): Record<string, number> {
+  const phases: Record<string, number> = {};
+  for (const entry of (header ?? "").split(",")) {
+    const match = /^\s*([\w-]+);dur=([\d.]+)\s*$/.exec(entry);
+    if (match) phases[match[1] as string] = Number(match[2]);
+  }
+  return phases;
+}
+
+/** One classification request for sample `i`; throws unless it is 200 with the fixture's label. Returns its Server-Timing. */
+async function infer(worker: LocalWorker, i: number, attempt = 0): Promise<Record<string, number>> {
   const text = texts[i] as string;
   let res: Response;
   try {
@@ -87,7 +102,30 @@ async function infer(worker: LocalWorker, i: number, attempt = 0): Promise<numbe
   if (res.status !== 200) throw new Error(`infer: ${res.status} ${JSON.stringify(body)}`);
   const label = body.predictions?.[0]?.label;
   if (label !== expected.predictions[i]?.label) throw new Error(`sample ${i}: label ${label}, want native's`);
-  return res.status;
+  return serverTiming(res.headers.get("server-timing"));
+}
+
+/** GET /v1/health (no auth, no model): the floor of any request through local workerd. */
+async function health(worker: LocalWorker): Promise<void> {
+  const res = await fetch(`${worker.url}/v1/health`);
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`health: ${res.status}`);
+}
+
+/** p50 of each Server-Timing phase over these responses. */
+function phaseP50s(responses: readonly Record<string, number>[]): Record<string, number> {
+  const names = [...new Set(responses.flatMap((r) => Object.keys(r)))];
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      round(
+        percentile(
+          responses.map((r) => r[n] ?? 0),
+          50,
+        ),
+      ),
+    ]),
+  );
 }
 
 async function publish(worker: LocalWorker): Promise<void> {
@@ -228,33 +266,59 @@ try {
   const feeds = await tokenizedFeeds();
 
   // warm: the isolate has the session and tokenizer cached after the warm-up requests
-  const workerTimes = await timeRuns((i) => infer(worker, i));
+  const phases: Record<string, number>[] = [];
+  const workerTimes = await timeRuns(async (i) => phases.push(await infer(worker, i)));
+  const inside = phaseP50s(phases.slice(-RUNS));
+  const healthTimes = await timeRuns(() => health(worker));
   const nodeTimes = await ortNodeTimes(feeds);
   const webTimes = await ortWebTimes(feeds);
-  const warm = { worker: summary(workerTimes), ortNode: summary(nodeTimes), ortWeb: summary(webTimes) };
+  const warm = {
+    worker: summary(workerTimes),
+    /** p50 of each Server-Timing phase of the same requests, measured inside the isolate */
+    workerServerTimingP50Ms: inside,
+    /** GET /v1/health end to end: loopback HTTP through wrangler's proxy and workerd, no model work */
+    health: summary(healthTimes),
+    ortNode: summary(nodeTimes),
+    ortWeb: summary(webTimes),
+  };
+  const insideTotal = inside.total ?? Number.NaN;
+  const insideRun = inside.run ?? Number.NaN;
 
   const rssIdle = workerdRssMiB();
   const load = await loadRun(worker);
   const rssAfterLoad = workerdRssMiB();
 
   // cold: a new workerd on the same state, its first request loads WASM, the model and the tokenizer
-  const cold: { startMs: number; firstRequestMs: number; secondRequestMs: number }[] = [];
+  const cold: {
+    startMs: number;
+    firstHealthMs: number;
+    firstRequestMs: number;
+    firstServerTiming: Record<string, number>;
+    secondRequestMs: number;
+    secondServerTiming: Record<string, number>;
+  }[] = [];
   for (let k = 0; k < COLD_STARTS; k++) {
     await worker.stop();
     const s0 = performance.now();
     worker = await startLocalWorker({ stateDir, devToken: token });
+    const s0h = performance.now();
+    await health(worker);
     const s1 = performance.now();
-    await infer(worker, 0);
+    const firstServerTiming = await infer(worker, 0);
     const s2 = performance.now();
-    await infer(worker, 0);
+    const secondServerTiming = await infer(worker, 0);
     const s3 = performance.now();
     cold.push({
-      startMs: round(s1 - s0, 1),
+      startMs: round(s0h - s0, 1),
+      firstHealthMs: round(s1 - s0h, 1),
       firstRequestMs: round(s2 - s1, 1),
+      firstServerTiming,
       secondRequestMs: round(s3 - s2, 1),
+      secondServerTiming,
     });
   }
   const firsts = cold.map((c) => c.firstRequestMs);
+  const firstTotals = cold.map((c) => c.firstServerTiming.total ?? Number.NaN);
 
   const result = {
     // a busy machine stretches every figure; the ratios of one run share its conditions
@@ -271,8 +335,24 @@ try {
       workerP50OverOrtWebP50: round(warm.worker.p50Ms / warm.ortWeb.p50Ms, 2),
       ortWebP50OverOrtNodeP50: round(warm.ortWeb.p50Ms / warm.ortNode.p50Ms, 2),
       coldFirstRequestOverWarmP50: round(percentile(firsts, 50) / warm.worker.p50Ms, 1),
+      /** inside the isolate: the handler's whole time over its own session.run (Server-Timing) */
+      isolateTotalP50OverIsolateRunP50: round(insideTotal / insideRun, 2),
+      isolateTotalP50OverOrtWebP50: round(insideTotal / warm.ortWeb.p50Ms, 2),
+      isolateRunP50OverOrtWebP50: round(insideRun / warm.ortWeb.p50Ms, 2),
+      /** end to end over the handler: HTTP, workerd's request dispatch, JSON, the client */
+      workerP50OverIsolateTotalP50: round(warm.worker.p50Ms / insideTotal, 2),
+      workerP50OverHealthP50: round(warm.worker.p50Ms / warm.health.p50Ms, 2),
     },
-    coldStart: { runs: cold, firstRequestP50Ms: percentile(firsts, 50) },
+    overheadP50Ms: {
+      isolateTotalMinusRun: round(insideTotal - insideRun),
+      endToEndMinusIsolateTotal: round(warm.worker.p50Ms - insideTotal),
+      endToEndMinusOrtWebRun: round(warm.worker.p50Ms - warm.ortWeb.p50Ms),
+    },
+    coldStart: {
+      runs: cold,
+      firstRequestP50Ms: percentile(firsts, 50),
+      firstRequestInsideIsolateP50Ms: percentile(firstTotals, 50),
+    },
     load,
     memory: {
       what: "resident set of the workerd process (whole runtime; workerd does not expose an isolate's heap)",
@@ -282,6 +362,8 @@ try {
     notes: [
       "worker: POST /v1/models/tiny-spam/infer end to end over loopback HTTP (JSON, auth, tokenizer, WASM session)",
       "ortNode / ortWeb: session.run alone on the same tokenized feeds, one thread each, in this Node process",
+      "workerServerTimingP50Ms: the Worker's Server-Timing phases (auth, parse, resolve = D1 + manifest, load = cached model, run = session.run, tokenize = tokenizer, tensors and softmax, total = the handler); workerd's clock ticks in whole milliseconds",
+      "coldStart: startMs = wrangler's startWorker until it reports ready; firstHealthMs = the first GET /v1/health after that (the rest of workerd's boot: it goes on after ready, and the isolate's script); firstRequestMs = the first inference request after that, end to end, with its Server-Timing: load-wasm (ORT's wasm instance), load-read (R2), load-session (session, with ORT's one-time init), load-build (tokenizer)",
     ],
   };
   mkdirSync("bench/results", { recursive: true });

@@ -3,7 +3,9 @@
 // files and config.json. Assembled models are kept per isolate by task and the sha256 of every file
 // they read: building a tokenizer costs more than a small run. The keep-list is small and LRU-ordered;
 // an evicted entry only drops its tokenizer, the session stays under the session cache's own bound.
-// Sessions come wrapped so their runs show in the request's Server-Timing (server-timing.ts).
+// Sessions come wrapped so their runs show in the request's Server-Timing (server-timing.ts); a model
+// built for the request also shows its parts: load-read (R2 reads), load-session (ORT's wasm instance on
+// the isolate's first session, and the session) and load-build (tokenizer and model object).
 
 import type { InferenceSession } from "onnxruntime-common";
 import { createFeatureExtractor, type FeatureExtractor } from "../../client/feature-extractor.ts";
@@ -17,7 +19,8 @@ import { timed, timedRuns } from "./server-timing.ts";
 import { SessionCache } from "./session-cache.ts";
 
 const sessions = new SessionCache({
-  create: async (bytes) => timedRuns(await onnxRuntime().InferenceSession.create(bytes)),
+  create: async (bytes) =>
+    timedRuns(await timed("load-session", () => onnxRuntime().InferenceSession.create(bytes))),
 });
 const assembled = new Map<string, Promise<unknown>>();
 const MAX_ASSEMBLED = 16;
@@ -38,10 +41,12 @@ export function chooseVariant(manifest: Manifest, dtype: string | undefined): Ma
   return variant;
 }
 
-async function readBlob(bucket: R2Bucket, sha256: string): Promise<Uint8Array> {
-  const object = await bucket.get(blobKey(sha256));
-  if (!object) throw new Error(`blob ${sha256} is missing from the artifact store`);
-  return new Uint8Array(await object.arrayBuffer());
+function readBlob(bucket: R2Bucket, sha256: string): Promise<Uint8Array> {
+  return timed("load-read", async () => {
+    const object = await bucket.get(blobKey(sha256));
+    if (!object) throw new Error(`blob ${sha256} is missing from the artifact store`);
+    return new Uint8Array(await object.arrayBuffer());
+  });
 }
 
 const NEEDED_BY = {
@@ -99,12 +104,14 @@ function assemble<T>(
       JSON.parse(new TextDecoder().decode(await readBlob(bucket, sha))) as Record<string, unknown>;
     const [tokenizerJson, tokenizerConfig, config] = await Promise.all(shas.map(json));
     const session = await sessions.get(variant.sha256, () => readBlob(bucket, variant.sha256));
-    return build({
-      session,
-      tokenizerJson: tokenizerJson as Record<string, unknown>,
-      tokenizerConfig: tokenizerConfig as Record<string, unknown>,
-      config: config as Record<string, unknown>,
-    });
+    return timed("load-build", () =>
+      build({
+        session,
+        tokenizerJson: tokenizerJson as Record<string, unknown>,
+        tokenizerConfig: tokenizerConfig as Record<string, unknown>,
+        config: config as Record<string, unknown>,
+      }),
+    );
   })();
   if (assembled.size >= MAX_ASSEMBLED) assembled.delete(assembled.keys().next().value as string);
   assembled.set(key, made);
