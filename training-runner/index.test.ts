@@ -6,6 +6,6 @@ describe("training-runner's face", () => {
     const job = loadJobFile(exampleJobs.tinyClassifier);
     expect(job.data.train).toBe(`${spamAssassinDir}/train.jsonl`);
     expect(job.data.validation).toBe(`${spamAssassinDir}/validation.jsonl`);
-    expect(job.task.labels).toEqual(["ham", "spam"]);
+    expect(job.task).toEqual({ type: "sequence-classification", labels: ["ham", "spam"] });
   });
 });

@@ -32,7 +32,7 @@ describe("job schema", () => {
     });
     expect(job.techniques).toEqual([]);
     expect(job.resume_from).toBeUndefined();
-    expect(job.tokenizer).toEqual({ type: "wordpiece", vocab_size: 8000, min_frequency: 2, lowercase: true });
+    expect(job.tokenizer).toEqual({ vocab_size: 8000, min_frequency: 2, lowercase: true }); // type: the model's own
     expect(job.task.type).toBe("sequence-classification");
     expect(job.data.validation_fraction).toBe(0.1);
     expect(job.device).toBe("auto");
@@ -78,6 +78,37 @@ describe("job schema", () => {
     expect(() => parseJob({ ...minimal, schedule: { batch_size: 4, grad_accumulation_steps: 8 } })).toThrow(
       "invalid job: schedule.grad_accumulation_steps: grad_accumulation_steps must not exceed batch_size",
     );
+  });
+
+  it("fills in each task's defaults", () => {
+    const task = (base: string, task: Record<string, unknown>) =>
+      parseJob({ ...minimal, model: { base }, task }).task;
+    expect(task("tiny-gpt2", { type: "causal-lm" })).toEqual({
+      type: "causal-lm",
+      input: "prompt-completion",
+    });
+    expect(task("tiny-gpt2", { type: "causal-lm", input: "text" })).toEqual({
+      type: "causal-lm",
+      input: "text",
+    });
+    expect(task("tiny-bert", { type: "masked-lm" })).toEqual({ type: "masked-lm", mask_probability: 0.15 });
+    expect(task("mini-bert", { type: "embedding" })).toEqual({ type: "embedding", temperature: 0.05 });
+  });
+
+  it("names an unknown task, a bad task field, and a model that does not fit the task", () => {
+    const job = (base: string, task: Record<string, unknown>) => () =>
+      parseJob({ ...minimal, model: { base }, task });
+    expect(job("tiny-bert", { type: "seq2seq" })).toThrow(
+      /^invalid job: task\.type: Invalid discriminator value/,
+    );
+    expect(job("tiny-gpt2", { type: "causal-lm", labels: ["a", "b"] })).toThrow(
+      'invalid job: task: Unrecognized key: "labels"',
+    );
+    expect(job("tiny-bert", { type: "embedding", temperature: 0 })).toThrow(/task\.temperature: Too small/);
+    expect(job("tiny-bert", { type: "causal-lm" })).toThrow(
+      "invalid job: model.base: causal-lm trains a GPT-2 model (tiny-gpt2, mini-gpt2); every other task a BERT model",
+    );
+    expect(job("tiny-gpt2", { labels: ["a", "b"] })).toThrow(/model\.base: causal-lm trains a GPT-2 model/);
   });
 
   it("resolves resume_from like the dataset paths", () => {

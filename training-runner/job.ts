@@ -8,8 +8,10 @@ import { z } from "zod";
 import { stagesSchema } from "./stages.ts";
 import { techniquesSchema } from "./techniques.ts";
 
-/** The named tiny model configurations the trainer knows (trainer/models.py). */
-export const baseModels = ["tiny-bert", "mini-bert"] as const;
+/** The named tiny model configurations the trainer knows (trainer/models.py): BERT encoders and GPT-2 decoders. */
+export const baseModels = ["tiny-bert", "mini-bert", "tiny-gpt2", "mini-gpt2"] as const;
+/** The decoders: the models a causal-lm task trains (every other task trains an encoder). */
+export const decoderModels = ["tiny-gpt2", "mini-gpt2"] as const;
 
 const modelSchema = z
   .strictObject({
@@ -17,7 +19,9 @@ const modelSchema = z
   })
   .describe("the model to train");
 
-const taskSchema = z
+// One schema per task; `type` picks it. Each task reads its own columns from the dataset's JSONL lines
+// (trainer/tasks/<task>.py) and trains, evaluates and exports its own model.
+const classificationTaskSchema = z
   .strictObject({
     type: z.literal("sequence-classification").default("sequence-classification"),
     labels: z
@@ -26,14 +30,66 @@ const taskSchema = z
       .refine((labels) => new Set(labels).size === labels.length, "labels must be unique")
       .describe("the class names; a dataset line's label must be one of them"),
   })
+  .describe("sequence classification (a BERT encoder): lines {text, label}");
+
+const causalLmTaskSchema = z
+  .strictObject({
+    type: z.literal("causal-lm"),
+    input: z
+      .enum(["prompt-completion", "text"])
+      .default("prompt-completion")
+      .describe(
+        "prompt-completion: lines {prompt, completion}, the loss on completion tokens only (fine-tuning); text: lines {text}, the loss on every next token (pre-training)",
+      ),
+  })
+  .describe("causal language modelling (a GPT-2 decoder); eval: loss, perplexity, next-token accuracy");
+
+const maskedLmTaskSchema = z
+  .strictObject({
+    type: z.literal("masked-lm"),
+    mask_probability: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.15)
+      .describe("share of tokens to predict; of those 80 % become [MASK], 10 % a random token, 10 % stay"),
+  })
+  .describe(
+    "masked language modelling (BERT pre-training): lines {text}; eval: loss, perplexity, masked-token accuracy",
+  );
+
+const embeddingTaskSchema = z
+  .strictObject({
+    type: z.literal("embedding"),
+    temperature: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.05)
+      .describe("InfoNCE temperature: cosine similarities are divided by it"),
+  })
+  .describe(
+    "sentence embeddings (a BERT encoder, mean pooling, L2-normalised), trained with in-batch InfoNCE: lines {anchor, positive}; eval: recall@1 of the positive among the split",
+  );
+
+const taskSchema = z
+  .discriminatedUnion("type", [
+    classificationTaskSchema,
+    causalLmTaskSchema,
+    maskedLmTaskSchema,
+    embeddingTaskSchema,
+  ])
   .describe("what the model learns to do");
+
+/** The task types the trainer knows. */
+export const taskTypes = ["sequence-classification", "causal-lm", "masked-lm", "embedding"] as const;
 
 const dataSchema = z
   .strictObject({
     train: z
       .string()
       .min(1)
-      .describe("JSONL file, one {text, label} object a line; relative to the job file"),
+      .describe("JSONL file, one object a line with the task's columns; relative to the job file"),
     validation: z
       .string()
       .min(1)
@@ -50,7 +106,10 @@ const dataSchema = z
 
 const tokenizerSchema = z
   .strictObject({
-    type: z.literal("wordpiece").default("wordpiece"),
+    type: z
+      .enum(["wordpiece", "bpe"])
+      .optional()
+      .describe("wordpiece (BERT) or byte-level bpe (GPT-2); default: the model's own kind"),
     vocab_size: z.int().min(100).max(100_000).default(8000),
     min_frequency: z
       .int()
@@ -59,7 +118,7 @@ const tokenizerSchema = z
       .describe("a piece must occur this often to enter the vocabulary"),
     lowercase: z.boolean().default(true),
   })
-  .describe("a WordPiece tokenizer trained on the training texts");
+  .describe("a tokenizer trained on the training texts");
 
 const scheduleSchema = z
   .strictObject({
@@ -144,6 +203,14 @@ export const jobSchema = z
       ),
     stages: stagesSchema(scheduleSchema),
   })
+  .refine(
+    (job) =>
+      (job.task.type === "causal-lm") === (decoderModels as readonly string[]).includes(job.model.base),
+    {
+      message: "causal-lm trains a GPT-2 model (tiny-gpt2, mini-gpt2); every other task a BERT model",
+      path: ["model", "base"],
+    },
+  )
   .describe("an edgetune training job");
 
 /** A job as written (defaults may be left out). */

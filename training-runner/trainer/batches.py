@@ -1,4 +1,5 @@
-"""A split as token ids, the order its examples are drawn in, and padded tensors for the model."""
+"""A split as token ids, the order its examples are drawn in, and padding. Each task (tasks/) encodes its
+own examples into an Encoded and turns batches of it into the tensors its model takes."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from .data import Example
 
 @dataclass
 class Encoded:
-    """Token ids (unpadded, truncated), label ids and per-example weights of a split (or of a batch)."""
+    """Token ids (unpadded, truncated), targets and per-example weights of a split (or of a batch). What a
+    target is depends on the task: a label id (classification), a target id per token, -100 where there is
+    none (causal LM), the positive's token ids (embedding), or nothing (masked LM draws its own)."""
 
     ids: list[list[int]]
-    labels: list[int]
+    labels: list[Any]
     weights: list[float]
     difficulties: list[float | None] | None = None
 
@@ -32,6 +35,7 @@ class Encoded:
 
 
 def encode(tokenizer: PreTrainedTokenizerFast, examples: list[Example], max_length: int) -> Encoded:
+    """Texts as token ids, with their label ids (what classification trains on)."""
     ids = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)["input_ids"]
     return Encoded(
         ids=ids,
@@ -77,15 +81,16 @@ def micro_batches(size: int, parts: int) -> list[list[int]]:
     return [piece.tolist() for piece in pieces]
 
 
-def collate(
-    batch: Encoded, pad_id: int, device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Pad to the longest sequence in the batch."""
-    width = max(len(ids) for ids in batch.ids)
-    input_ids = torch.full((len(batch.ids), width), pad_id, dtype=torch.long)
-    attention_mask = torch.zeros((len(batch.ids), width), dtype=torch.long)
-    for row, ids in enumerate(batch.ids):
-        input_ids[row, : len(ids)] = torch.tensor(ids)
-        attention_mask[row, : len(ids)] = 1
-    labels = torch.tensor(batch.labels, dtype=torch.long)
-    return input_ids.to(device), attention_mask.to(device), labels.to(device)
+def pad(rows: list[list[int]], value: int) -> torch.Tensor:
+    """Rows of ids as one tensor, padded with `value` to the longest row."""
+    width = max(len(row) for row in rows)
+    padded = torch.full((len(rows), width), value, dtype=torch.long)
+    for index, row in enumerate(rows):
+        padded[index, : len(row)] = torch.tensor(row, dtype=torch.long)
+    return padded
+
+
+def pad_ids(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """input_ids padded on the right with pad_id, and the attention mask (1 for real tokens)."""
+    mask = pad([[1] * len(row) for row in rows], 0)
+    return pad(rows, pad_id), mask

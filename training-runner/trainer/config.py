@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 import jsonschema
 
 from .errors import JobError
-from .models import max_positions
+from .models import family, max_positions, models_of
 from .stages import check_stages, parse_stages, validate_stage_techniques
 from .techniques import REGISTRY
 
@@ -30,9 +30,44 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
-class TaskConfig:
+class ClassificationTask:
+    """Lines {text, label}; a BERT encoder with a classification head."""
+
     labels: tuple[str, ...]
     type: Literal["sequence-classification"] = "sequence-classification"
+
+
+@dataclass(frozen=True)
+class CausalLmTask:
+    """A GPT-2 decoder: lines {prompt, completion} with the loss on completion tokens only, or lines {text}."""
+
+    type: Literal["causal-lm"] = "causal-lm"
+    input: Literal["prompt-completion", "text"] = "prompt-completion"
+
+
+@dataclass(frozen=True)
+class MaskedLmTask:
+    """Lines {text}; a BERT encoder predicting masked tokens (80 % [MASK], 10 % random, 10 % kept)."""
+
+    type: Literal["masked-lm"] = "masked-lm"
+    mask_probability: float = 0.15
+
+
+@dataclass(frozen=True)
+class EmbeddingTask:
+    """Lines {anchor, positive}; a mean-pooled BERT encoder trained with in-batch InfoNCE."""
+
+    type: Literal["embedding"] = "embedding"
+    temperature: float = 0.05
+
+
+TaskConfig = ClassificationTask | CausalLmTask | MaskedLmTask | EmbeddingTask
+TASKS: dict[str, type[TaskConfig]] = {
+    "sequence-classification": ClassificationTask,
+    "causal-lm": CausalLmTask,
+    "masked-lm": MaskedLmTask,
+    "embedding": EmbeddingTask,
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +79,7 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class TokenizerConfig:
-    type: Literal["wordpiece"] = "wordpiece"
+    type: Literal["wordpiece", "bpe"] | None = None  # None: the model's own kind (models.default_tokenizer)
     vocab_size: int = 8000
     min_frequency: int = 2
     lowercase: bool = True
@@ -100,7 +135,7 @@ def parse_job(raw: Any, base_dir: Path) -> JobConfig:
     data = raw["data"]
     job = JobConfig(
         model=ModelConfig(**raw["model"]),
-        task=TaskConfig(**{**raw["task"], "labels": tuple(raw["task"]["labels"])}),
+        task=_task(raw["task"]),
         data=DataConfig(
             train=_resolve(base_dir, data["train"]),
             validation=_resolve(base_dir, data["validation"]) if "validation" in data else None,
@@ -121,9 +156,15 @@ def parse_job(raw: Any, base_dir: Path) -> JobConfig:
     return job
 
 
+def _task(raw: dict[str, Any]) -> TaskConfig:
+    cls = TASKS[raw.get("type", "sequence-classification")]
+    return _section(cls, raw)
+
+
 def validate_against_schema(raw: Any) -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator = jsonschema.validators.validator_for(schema)(schema)
+    _validate_task(raw, schema, validator)
     _validate_techniques(raw, schema, validator)
     validate_stage_techniques(raw, schema, validator)
     _raise_best(validator.iter_errors(raw), prefix=())
@@ -147,6 +188,19 @@ def _validate_techniques(raw: Any, schema: dict[str, Any], validator: Any) -> No
         _raise_best(validator.evolve(schema=branches[name]).iter_errors(entry), prefix=("techniques", index))
 
 
+def _validate_task(raw: Any, schema: dict[str, Any], validator: Any) -> None:
+    """Judge the task by the schema its type selects (absent: sequence-classification), so an error names the
+    task's own field rather than saying the task matches none of the task types."""
+    task = raw.get("task") if isinstance(raw, dict) else None
+    if not isinstance(task, dict):
+        return
+    branches = {b["properties"]["type"]["const"]: b for b in schema["properties"]["task"]["oneOf"]}
+    kind = task.get("type", "sequence-classification")
+    if kind not in branches:
+        raise JobError(f"invalid job: task.type: {kind!r} is not a task (known: {', '.join(branches)})")
+    _raise_best(validator.evolve(schema=branches[kind]).iter_errors(task), prefix=("task",))
+
+
 def _raise_best(errors: Any, prefix: tuple[Any, ...]) -> None:
     error = jsonschema.exceptions.best_match(errors)
     if error is not None:
@@ -156,8 +210,14 @@ def _raise_best(errors: Any, prefix: tuple[Any, ...]) -> None:
 
 def check_job(job: JobConfig) -> None:
     """What JSON Schema cannot say."""
-    if len(set(job.task.labels)) != len(job.task.labels):
+    if isinstance(job.task, ClassificationTask) and len(set(job.task.labels)) != len(job.task.labels):
         raise JobError("invalid job: task.labels: labels must be unique")
+    wanted = "gpt2" if isinstance(job.task, CausalLmTask) else "bert"
+    if family(job.model.base) != wanted:
+        raise JobError(
+            f"invalid job: model.base: {job.task.type} trains a {wanted} model "
+            f"({', '.join(models_of(wanted))}), not {job.model.base}"
+        )
     s = job.schedule
     if s.warmup_steps > s.steps:
         raise JobError(
@@ -181,6 +241,11 @@ def check_job(job: JobConfig) -> None:
     for index, config in enumerate(job.techniques):
         if names.index(names[index]) != index:
             raise JobError(f"invalid job: techniques.{index}: {names[index]} is listed twice")
+        if not isinstance(job.task, ClassificationTask) and classification_only(names[index], config):
+            raise JobError(
+                f"invalid job: techniques.{index}: {names[index]} works with sequence-classification only, "
+                f"not {job.task.type}"
+            )
         REGISTRY[names[index]].check(config, job, f"techniques.{index}")
     if job.resume_from is not None:
         check_resume(job.resume_from, s.steps)
@@ -192,6 +257,11 @@ def check_job(job: JobConfig) -> None:
 def config_name(config: Any) -> str:
     """The technique name of a technique config."""
     return next(name for name, technique in REGISTRY.items() if isinstance(config, technique.Config))
+
+
+def classification_only(name: str, config: Any) -> bool:
+    """Techniques written against the classifier (its parameter names, its labels): other tasks refuse them."""
+    return name in ("lora", "freeze") or (name == "weighted-loss" and config.class_weights is not None)
 
 
 SNAPSHOT_STATE = "state.json"  # in a snapshot folder: {"step": N}; written last, so its presence means complete

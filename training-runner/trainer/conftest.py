@@ -120,6 +120,7 @@ class Trained:
     metrics: dict[str, float]
     tokenizer: Any
     job: Any
+    task: Any = None
 
     def of(self, event_type: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["type"] == event_type]
@@ -131,20 +132,25 @@ def train_job(raw: dict[str, Any], snapshots: Path | None = None, tokenizer: Any
 
     from .config import parse_job
     from .events import Events
+    from .models import default_tokenizer
     from .run import load_data
+    from .tasks import TASKS
     from .tokenizer import train_tokenizer
     from .train import train
 
     job = parse_job(raw, Path("/"))
     train_set, validation_set = load_data(job)
     if tokenizer is None:
-        tokenizer = train_tokenizer((e.text for e in train_set), job.tokenizer, job.schedule.max_seq_length)
+        texts = TASKS[job.task.type].texts(train_set)
+        tokenizer = train_tokenizer(texts, job.tokenizer, job.schedule.max_seq_length, default_tokenizer(job.model.base))
     stream = io.StringIO()
     result = train(job, tokenizer, train_set, validation_set, Events(stream), snapshots=snapshots)
     events = [json.loads(line) for line in stream.getvalue().splitlines()]
     for event in events:
         event.pop("tokens_per_s", None)
-    return Trained(events=events, model=result.model, metrics=result.metrics, tokenizer=tokenizer, job=job)
+    return Trained(
+        events=events, model=result.model, metrics=result.metrics, tokenizer=tokenizer, job=job, task=result.task
+    )
 
 
 def probabilities(model: torch.nn.Module, tokenizer: Any, texts: list[str]) -> torch.Tensor:

@@ -1,6 +1,8 @@
-"""The dataset: JSONL, one {"text": str, "label": str} object a line, with an optional "weight" (a number
->= 0, default 1; the weighted-loss technique uses it) and "difficulty" (a number; the curriculum technique's). Read and checked before any compute;
-an error names the file and the line."""
+"""The dataset: JSONL, one object a line holding the task's columns (COLUMNS: {text, label} for
+classification, {prompt, completion} or {text} for causal LM, {text} for masked LM, {anchor, positive} for
+embeddings), with an optional "weight" (a number >= 0, default 1; the weighted-loss technique uses it) and
+"difficulty" (a number; the curriculum technique's). Read and checked before any compute; an error names
+the file and the line."""
 
 from __future__ import annotations
 
@@ -10,19 +12,35 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import CausalLmTask, ClassificationTask, EmbeddingTask, TaskConfig
 from .errors import JobError
 
 
 @dataclass(frozen=True)
 class Example:
-    text: str
-    label: int  # index into the task's labels
+    text: str  # the text to classify or model, the prompt (causal-lm), or the anchor (embedding)
+    label: int = 0  # index into the task's labels (classification)
     weight: float = 1.0
     difficulty: float | None = None  # optional, for the curriculum technique
+    completion: str | None = None  # causal-lm prompt-completion: what the model learns to write after text
+    positive: str | None = None  # embedding: the text whose embedding should lie nearest the anchor's
 
 
-def read_examples(path: Path, labels: tuple[str, ...]) -> list[Example]:
+def columns(task: TaskConfig) -> tuple[str, ...]:
+    """The columns a dataset line must have for this task."""
+    if isinstance(task, ClassificationTask):
+        return ("text", "label")
+    if isinstance(task, CausalLmTask) and task.input == "prompt-completion":
+        return ("prompt", "completion")
+    if isinstance(task, EmbeddingTask):
+        return ("anchor", "positive")
+    return ("text",)
+
+
+def read_examples(path: Path, task: TaskConfig) -> list[Example]:
+    labels = task.labels if isinstance(task, ClassificationTask) else ()
     label_ids = {label: i for i, label in enumerate(labels)}
+    wanted = columns(task)
     examples: list[Example] = []
     with path.open("rb") as lines:
         for number, raw in enumerate(lines, start=1):
@@ -31,7 +49,7 @@ def read_examples(path: Path, labels: tuple[str, ...]) -> list[Example]:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise JobError(f"{where}: not valid UTF-8") from None
-            example = _parse_line(line, where, labels, label_ids)
+            example = _parse_line(line, where, wanted, labels, label_ids)
             if example is not None:
                 examples.append(example)
     if not examples:
@@ -40,7 +58,7 @@ def read_examples(path: Path, labels: tuple[str, ...]) -> list[Example]:
 
 
 def _parse_line(
-    line: str, where: str, labels: tuple[str, ...], label_ids: dict[str, int]
+    line: str, where: str, wanted: tuple[str, ...], labels: tuple[str, ...], label_ids: dict[str, int]
 ) -> Example | None:
     if not line.strip():
         return None
@@ -49,12 +67,16 @@ def _parse_line(
     except json.JSONDecodeError as error:
         raise JobError(f"{where}: not valid JSON ({error.msg})") from None
     if not isinstance(record, dict):
-        raise JobError(f"{where}: expected an object with text and label")
-    text, label = record.get("text"), record.get("label")
-    if not isinstance(text, str) or not text.strip():
-        raise JobError(f'{where}: "text" must be a non-empty string')
-    if not isinstance(label, str) or label not in label_ids:
-        raise JobError(f'{where}: "label" {json.dumps(label)} is not one of the task labels {list(labels)}')
+        raise JobError(f"{where}: expected an object with {' and '.join(wanted)}")
+    for column in wanted:
+        value = record.get(column)
+        if column == "label":
+            if not isinstance(value, str) or value not in label_ids:
+                raise JobError(
+                    f'{where}: "label" {json.dumps(value)} is not one of the task labels {list(labels)}'
+                )
+        elif not isinstance(value, str) or not value.strip():
+            raise JobError(f'{where}: "{column}" must be a non-empty string')
     weight = record.get("weight", 1.0)
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not (math.isfinite(weight) and weight >= 0):
         raise JobError(f'{where}: "weight" {json.dumps(weight)} must be a number >= 0')
@@ -63,7 +85,14 @@ def _parse_line(
         isinstance(difficulty, bool) or not isinstance(difficulty, int | float) or not math.isfinite(difficulty)
     ):
         raise JobError(f'{where}: "difficulty" {json.dumps(difficulty)} must be a number')
-    return Example(text=text, label=label_ids[label], weight=float(weight), difficulty=difficulty)
+    return Example(
+        text=record[wanted[0]],
+        label=label_ids.get(record.get("label"), 0) if "label" in wanted else 0,
+        weight=float(weight),
+        difficulty=difficulty,
+        completion=record["completion"] if "completion" in wanted else None,
+        positive=record["positive"] if "positive" in wanted else None,
+    )
 
 
 def split_validation(

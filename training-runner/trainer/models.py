@@ -1,12 +1,13 @@
-"""The named tiny model configurations. Sizes live here as plain data, so the job can be checked
-(max_seq_length against max_position_embeddings) without importing torch."""
+"""The named tiny model configurations: BERT encoders (classification, masked LM, embeddings) and GPT-2
+decoders (causal LM). Sizes live here as plain data, so the job can be checked (max_seq_length against the
+model's positions, the task against the model's family) without importing torch."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from transformers import BertForSequenceClassification
+    from transformers import BertForMaskedLM, BertForSequenceClassification, BertModel, GPT2LMHeadModel
 
 # name -> BertConfig sizes; the vocabulary size comes from the trained tokenizer.
 MODELS: dict[str, dict[str, int]] = {
@@ -27,7 +28,30 @@ MODELS: dict[str, dict[str, int]] = {
 }
 
 
+# name -> GPT2Config sizes; the vocabulary size comes from the trained tokenizer.
+GPT2_MODELS: dict[str, dict[str, int]] = {
+    "tiny-gpt2": {"n_embd": 64, "n_layer": 2, "n_head": 2, "n_inner": 256, "n_positions": 128},
+    "mini-gpt2": {"n_embd": 128, "n_layer": 4, "n_head": 4, "n_inner": 512, "n_positions": 512},
+}
+
+
+def family(name: str) -> str:
+    """"bert" (an encoder) or "gpt2" (a decoder)."""
+    return "gpt2" if name in GPT2_MODELS else "bert"
+
+
+def models_of(kind: str) -> list[str]:
+    return list(GPT2_MODELS if kind == "gpt2" else MODELS)
+
+
+def default_tokenizer(name: str) -> str:
+    """The tokenizer each family was made with: byte-level BPE for GPT-2, WordPiece for BERT."""
+    return "bpe" if family(name) == "gpt2" else "wordpiece"
+
+
 def max_positions(name: str) -> int:
+    if name in GPT2_MODELS:
+        return GPT2_MODELS[name]["n_positions"]
     return MODELS[name]["max_position_embeddings"]
 
 
@@ -88,3 +112,39 @@ def build_classifier(
         **MODELS[name],
     )
     return BertForSequenceClassification(config)
+
+
+def _bert_config(name: str, vocab_size: int, pad_token_id: int) -> object:
+    from transformers import BertConfig
+
+    return BertConfig(vocab_size=vocab_size, type_vocab_size=1, pad_token_id=pad_token_id, **MODELS[name])
+
+
+def build_masked_lm(name: str, vocab_size: int, pad_token_id: int) -> BertForMaskedLM:
+    """A freshly initialised BERT with its masked-LM head (output embeddings tied to the input ones)."""
+    from transformers import BertForMaskedLM
+
+    return BertForMaskedLM(_bert_config(name, vocab_size, pad_token_id))  # type: ignore[arg-type]
+
+
+def build_encoder(name: str, vocab_size: int, pad_token_id: int) -> BertModel:
+    """A freshly initialised BERT encoder without a head (no pooler: embeddings are mean-pooled)."""
+    from transformers import BertModel
+
+    return BertModel(_bert_config(name, vocab_size, pad_token_id), add_pooling_layer=False)  # type: ignore[arg-type]
+
+
+def build_causal_lm(name: str, vocab_size: int, pad_token_id: int, eos_token_id: int) -> GPT2LMHeadModel:
+    """A freshly initialised GPT-2 with its LM head tied to the token embeddings. Eager attention: the exact
+    same computation in training, in the ONNX trace and in onnxruntime."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    config = GPT2Config(
+        vocab_size=vocab_size,
+        bos_token_id=eos_token_id,
+        eos_token_id=eos_token_id,
+        pad_token_id=pad_token_id,
+        **GPT2_MODELS[name],
+    )
+    config._attn_implementation = "eager"
+    return GPT2LMHeadModel(config)

@@ -1,8 +1,10 @@
 """One training job, start to finish: data, tokenizer, training (with snapshots under out/checkpoints when
-schedule.checkpoint_interval is set), the final checkpoint, its ONNX export, events."""
+schedule.checkpoint_interval is set), the final checkpoint, its ONNX export, samples of what a generative
+model writes (out/samples.jsonl), events."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .config import JobConfig, config_name
@@ -15,11 +17,11 @@ SAMPLE_TEXTS = 8  # validation texts used to verify the ONNX export
 
 def load_data(job: JobConfig) -> tuple[list[Example], list[Example]]:
     """Both splits, read and checked (pure Python: fails fast, before torch is even imported)."""
-    train_set = read_examples(job.data.train, job.task.labels)
+    train_set = read_examples(job.data.train, job.task)
     for index, config in enumerate(job.techniques):
         REGISTRY[config_name(config)].check_data(config, train_set, f"techniques.{index}")
     if job.data.validation is not None:
-        return train_set, read_examples(job.data.validation, job.task.labels)
+        return train_set, read_examples(job.data.validation, job.task)
     return split_validation(train_set, job.data.validation_fraction, job.schedule.seed)
 
 
@@ -27,28 +29,34 @@ def run_job(
     job: JobConfig, train_set: list[Example], validation_set: list[Example], out: Path, events: Events
 ) -> dict[str, float]:
     from .distributed import is_main_process, stop_process_group
-    from .export import export_onnx, save_checkpoint
+    from .models import default_tokenizer
     from .snapshot import load_tokenizer
     from .stages import train_stages
+    from .tasks import TASKS
     from .tokenizer import train_tokenizer
 
     if job.resume_from is not None:  # the snapshot's own tokenizer: the token ids the weights were trained on
         tokenizer = load_tokenizer(job.resume_from)
     else:
-        tokenizer = train_tokenizer((e.text for e in train_set), job.tokenizer, job.schedule.max_seq_length)
+        texts = TASKS[job.task.type].texts(train_set)
+        tokenizer = train_tokenizer(texts, job.tokenizer, job.schedule.max_seq_length, default_tokenizer(job.model.base))
     result = train_stages(job, tokenizer, train_set, validation_set, events, snapshots=out / "checkpoints")
     stop_process_group()
     if not is_main_process():  # under torchrun only rank 0 writes the checkpoint and the export
         return result.metrics
+    task = result.task
 
-    model_dir = save_checkpoint(result.model, tokenizer, out / "model")
+    model_dir = task.save(result.model, out / "model")
     events.emit("checkpoint", path=str(model_dir))
-    samples = [e.text for e in validation_set[:SAMPLE_TEXTS]]
-    onnx_path, max_abs_diff = export_onnx(
-        result.model, tokenizer, model_dir, samples, job.schedule.max_seq_length
-    )
+    samples = task.sample_texts(validation_set[:SAMPLE_TEXTS])
+    onnx_path, max_abs_diff = task.export(result.model, model_dir, samples, job.schedule.max_seq_length)
     events.emit("export", path=str(onnx_path), max_abs_diff=max_abs_diff)
 
-    metrics = {**result.metrics, "onnx_max_abs_diff": max_abs_diff}
+    written = task.samples(result.model, validation_set)
+    if written:
+        with (out / "samples.jsonl").open("w", encoding="utf-8") as file:
+            file.writelines(json.dumps(sample) + "\n" for sample in written)
+
+    metrics = {**result.metrics, **task.sample_metrics(written), "onnx_max_abs_diff": max_abs_diff}
     events.emit("done", metrics=metrics)
     return metrics

@@ -13,14 +13,18 @@ from .config import (
     JobConfig,
     ModelConfig,
     ScheduleConfig,
-    TaskConfig,
+    TASKS,
+    CausalLmTask,
+    ClassificationTask,
+    EmbeddingTask,
+    MaskedLmTask,
     TokenizerConfig,
     load_job,
     parse_job,
 )
 from .conftest import job_dict, keyword_dataset
 from .errors import JobError
-from .models import MODELS
+from .models import GPT2_MODELS, MODELS
 
 
 @pytest.fixture
@@ -37,7 +41,7 @@ def test_a_minimal_job_gets_every_default(train_file: Path) -> None:
     job = parse_job(raw, base_dir=Path("/"))
     assert job == JobConfig(
         model=ModelConfig(base="tiny-bert"),
-        task=TaskConfig(labels=("ham", "spam")),
+        task=ClassificationTask(labels=("ham", "spam")),
         data=DataConfig(train=train_file),
         device="auto",
     )
@@ -79,7 +83,14 @@ def set_path(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
         ("schedule.learning_rate", 0, "schedule.learning_rate: 0 is less than or equal to the minimum of 0"),
         ("schedule.steps", "ten", "schedule.steps: 'ten' is not of type 'integer'"),
         ("schedule.lr", 0.1, "schedule: Additional properties are not allowed ('lr' was unexpected)"),
-        ("model.base", "gpt-9", "model.base: 'gpt-9' is not one of ['tiny-bert', 'mini-bert']"),
+        (
+            "model.base",
+            "gpt-9",
+            "model.base: 'gpt-9' is not one of ['tiny-bert', 'mini-bert', 'tiny-gpt2', 'mini-gpt2']",
+        ),
+        ("model.base", "tiny-gpt2", "model.base: sequence-classification trains a bert model (tiny-bert, mini-bert), not tiny-gpt2"),
+        ("task.type", "seq2seq", "task.type: 'seq2seq' is not a task (known: sequence-classification, causal-lm, masked-lm, embedding)"),
+        ("task.labels", DELETE, "task: 'labels' is a required property"),
         ("data", DELETE, "job: 'data' is a required property"),
         ("task.labels", ["ham"], "task.labels: ['ham'] is too short"),
         ("task.labels", ["ham", "ham"], "task.labels: labels must be unique"),
@@ -125,4 +136,46 @@ def test_dataclass_defaults_match_the_schema(section: str, cls: type) -> None:
 
 def test_the_schema_knows_exactly_the_python_models() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    assert schema["properties"]["model"]["properties"]["base"]["enum"] == list(MODELS)
+    assert schema["properties"]["model"]["properties"]["base"]["enum"] == [*MODELS, *GPT2_MODELS]
+
+
+@pytest.mark.parametrize("task_type", list(TASKS))
+def test_each_task_config_matches_its_schema(task_type: str) -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    branch = next(b for b in schema["properties"]["task"]["oneOf"] if b["properties"]["type"]["const"] == task_type)
+    cls = TASKS[task_type]
+    assert {f.name for f in fields(cls)} == set(branch["properties"])
+    python_defaults = {f.name: f.default for f in fields(cls)}
+    for name, spec in branch["properties"].items():
+        if "default" in spec:
+            assert python_defaults[name] == spec["default"], f"{task_type}.{name}"
+
+
+def lm_job(train_file: Path, task: dict[str, Any], base: str = "tiny-gpt2") -> dict[str, Any]:
+    return {**job_dict(train_file), "model": {"base": base}, "task": task}
+
+
+def test_the_tasks_parse_with_their_defaults(train_file: Path) -> None:
+    assert parse_job(lm_job(train_file, {"type": "causal-lm"}), Path("/")).task == CausalLmTask()
+    text = parse_job(lm_job(train_file, {"type": "causal-lm", "input": "text"}), Path("/")).task
+    assert text == CausalLmTask(input="text")
+    masked = parse_job(lm_job(train_file, {"type": "masked-lm"}, base="tiny-bert"), Path("/")).task
+    assert masked == MaskedLmTask(mask_probability=0.15)
+    embedding = {"type": "embedding", "temperature": 0.1}
+    assert parse_job(lm_job(train_file, embedding, base="tiny-bert"), Path("/")).task == EmbeddingTask(temperature=0.1)
+
+
+@pytest.mark.parametrize(
+    ("task", "base", "techniques", "message"),
+    [
+        ({"type": "causal-lm", "input": "prose"}, "tiny-gpt2", [], "task.input: 'prose' is not one of ['prompt-completion', 'text']"),
+        ({"type": "causal-lm", "labels": ["a", "b"]}, "tiny-gpt2", [], "task: Additional properties are not allowed ('labels' was unexpected)"),
+        ({"type": "causal-lm"}, "tiny-bert", [], "model.base: causal-lm trains a gpt2 model (tiny-gpt2, mini-gpt2), not tiny-bert"),
+        ({"type": "embedding", "temperature": 0}, "tiny-bert", [], "task.temperature: 0 is less than or equal to the minimum of 0"),
+        ({"type": "masked-lm"}, "tiny-bert", [{"name": "lora"}], "techniques.0: lora works with sequence-classification only, not masked-lm"),
+    ],
+)
+def test_a_bad_task_is_named(train_file: Path, task: dict[str, Any], base: str, techniques: list[Any], message: str) -> None:
+    with pytest.raises(JobError) as caught:
+        parse_job({**lm_job(train_file, task, base), "techniques": techniques}, Path("/"))
+    assert str(caught.value) == f"invalid job: {message}"

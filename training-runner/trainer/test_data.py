@@ -6,9 +6,11 @@ from pathlib import Path
 import pytest
 
 from .data import Example, majority_baseline, read_examples, split_validation
+from .config import CausalLmTask, ClassificationTask, EmbeddingTask, MaskedLmTask
 from .errors import JobError
 
 LABELS = ("ham", "spam")
+TASK = ClassificationTask(labels=LABELS)
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:
@@ -25,7 +27,7 @@ def test_reads_text_and_label_ids_skipping_blank_lines(tmp_path: Path) -> None:
             json.dumps({"text": "win cash", "label": "spam"}),
         ],
     )
-    assert read_examples(path, LABELS) == [Example("hi there", 0), Example("win cash", 1)]
+    assert read_examples(path, TASK) == [Example("hi there", 0), Example("win cash", 1)]
 
 
 @pytest.mark.parametrize(
@@ -49,7 +51,7 @@ def test_a_bad_line_is_named_by_number(tmp_path: Path, bad_line: str, message: s
     good = json.dumps({"text": "fine", "label": "ham"})
     path = write_lines(tmp_path / "d.jsonl", [good, good, bad_line, good])
     with pytest.raises(JobError) as caught:
-        read_examples(path, LABELS)
+        read_examples(path, TASK)
     assert str(caught.value) == message
 
 
@@ -57,12 +59,12 @@ def test_bytes_that_are_not_utf8_are_named_by_line(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
     path.write_bytes(b'{"text": "fine", "label": "ham"}\n{"text": "caf\xe9", "label": "ham"}\n')
     with pytest.raises(JobError, match="d.jsonl line 2: not valid UTF-8"):
-        read_examples(path, LABELS)
+        read_examples(path, TASK)
 
 
 def test_an_empty_dataset_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(JobError, match="e.jsonl: no examples"):
-        read_examples(write_lines(tmp_path / "e.jsonl", [""]), LABELS)
+        read_examples(write_lines(tmp_path / "e.jsonl", [""]), TASK)
 
 
 def test_the_validation_split_is_seeded_disjoint_and_complete() -> None:
@@ -81,3 +83,29 @@ def test_a_tiny_dataset_still_holds_one_example_out() -> None:
 
 def test_majority_baseline() -> None:
     assert majority_baseline([Example("a", 0), Example("b", 1), Example("c", 1), Example("d", 1)]) == 0.75
+
+
+def test_each_task_reads_its_own_columns(tmp_path: Path) -> None:
+    pairs = write_lines(tmp_path / "p.jsonl", ['{"prompt": "Body: hi", "completion": " Re: hi", "weight": 2}'])
+    assert read_examples(pairs, CausalLmTask()) == [Example("Body: hi", weight=2.0, completion=" Re: hi")]
+    texts = write_lines(tmp_path / "t.jsonl", ['{"text": "once upon a time"}'])
+    assert read_examples(texts, CausalLmTask(input="text")) == [Example("once upon a time")]
+    assert read_examples(texts, MaskedLmTask()) == [Example("once upon a time")]
+    anchors = write_lines(tmp_path / "a.jsonl", ['{"anchor": "a cat", "positive": "a kitten"}'])
+    assert read_examples(anchors, EmbeddingTask()) == [Example("a cat", positive="a kitten")]
+
+
+@pytest.mark.parametrize(
+    ("task", "line", "message"),
+    [
+        (CausalLmTask(), '{"prompt": "hi"}', 'f.jsonl line 1: "completion" must be a non-empty string'),
+        (CausalLmTask(), '{"text": "hi"}', 'f.jsonl line 1: "prompt" must be a non-empty string'),
+        (CausalLmTask(input="text"), '{"prompt": "a", "completion": "b"}', 'f.jsonl line 1: "text" must be a non-empty string'),
+        (EmbeddingTask(), '{"anchor": "a", "positive": 3}', 'f.jsonl line 1: "positive" must be a non-empty string'),
+        (EmbeddingTask(), '[1]', "f.jsonl line 1: expected an object with anchor and positive"),
+    ],
+)
+def test_a_missing_column_is_named(tmp_path: Path, task: object, line: str, message: str) -> None:
+    with pytest.raises(JobError) as caught:
+        read_examples(write_lines(tmp_path / "f.jsonl", [line]), task)  # type: ignore[arg-type]
+    assert str(caught.value) == message

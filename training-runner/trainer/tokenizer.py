@@ -1,5 +1,6 @@
-"""A WordPiece tokenizer trained on the training texts with HF `tokenizers`, wrapped as a transformers
-PreTrainedTokenizerFast. Saved, it is tokenizer.json + tokenizer_config.json, which transformers and
+"""A tokenizer trained on the training texts with HF `tokenizers`, wrapped as a transformers
+PreTrainedTokenizerFast: WordPiece for BERT models, byte-level BPE (GPT-2's scheme: every byte is in the
+alphabet, so no text is ever unknown, and decoding gives the text back) for GPT-2 models. Saved, it is tokenizer.json + tokenizer_config.json, which transformers and
 tokenizers.js / transformers.js both load.
 
 HF's WordPieceTrainer is not reproducible: it numbers the "##x" pieces in hash-map order, and that order
@@ -24,7 +25,47 @@ WORD_START = "\ue000"  # a private-use character: marks the first piece of a wor
 CONTINUATION = "##"
 
 
+BPE_PAD, BPE_EOS = "<|pad|>", "<|endoftext|>"  # ids 0 and 1 of a BPE vocabulary
+
+
 def train_tokenizer(
+    texts: Iterable[str], config: TokenizerConfig, max_length: int, default: str = "wordpiece"
+) -> PreTrainedTokenizerFast:
+    """Train the kind config.type names (when unset: `default`, the model's own kind)."""
+    if (config.type or default) == "bpe":
+        return train_bpe_tokenizer(texts, config, max_length)
+    return train_wordpiece_tokenizer(texts, config, max_length)
+
+
+def train_bpe_tokenizer(texts: Iterable[str], config: TokenizerConfig, max_length: int) -> PreTrainedTokenizerFast:
+    """Byte-level BPE; <|endoftext|> ends a document (and a completion), <|pad|> pads (never a target)."""
+    tokenizer = Tokenizer(models.BPE())
+    if config.lowercase:
+        tokenizer.normalizer = normalizers.Lowercase()
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=config.vocab_size,
+        min_frequency=config.min_frequency,
+        special_tokens=[BPE_PAD, BPE_EOS],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token=BPE_EOS,
+        eos_token=BPE_EOS,
+        unk_token=BPE_EOS,
+        pad_token=BPE_PAD,
+        model_max_length=max_length,
+        padding_side="right",
+        truncation_side="right",
+        model_input_names=["input_ids", "attention_mask"],
+    )
+
+
+def train_wordpiece_tokenizer(
     texts: Iterable[str], config: TokenizerConfig, max_length: int
 ) -> PreTrainedTokenizerFast:
     normalizer = normalizers.BertNormalizer(

@@ -1,5 +1,6 @@
-"""The training loop, top to bottom. Each step: draw a batch, forward and backward it in micro-batches
-(gradient accumulation), clip the gradient norm, take an optimizer step (schedule.optimizer) at the
+"""The training loop, top to bottom, the same for every task (tasks/: classification, causal LM, masked LM,
+embeddings, multi-task; the task encodes the data, builds the model, computes each example's loss and
+evaluates). Each step: draw a batch, forward and backward it in micro-batches (gradient accumulation), clip the gradient norm, take an optimizer step (schedule.optimizer) at the
 learning rate of schedule.lr_schedule, then log, evaluate and snapshot at their intervals. Techniques
 (job.techniques) plug in through hooks: the model, the data order, the loss weights, after each step and
 evaluation (early stopping), and the final model (merged adapters). CUDA with bf16 autocast when available,
@@ -12,24 +13,23 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from torch.nn.functional import cross_entropy
 from torch.nn.utils import clip_grad_norm_
-from transformers import BertForSequenceClassification, PreTrainedTokenizerFast
+from transformers import PreTrainedTokenizerFast
 
-from .batches import Batches, Encoded, collate, encode, micro_batches
+from .batches import micro_batches
 from .config import Device, JobConfig, config_name
-from .data import Example, majority_baseline
+from .data import Example
 from .distributed import Distributed
 from .errors import TrainerError
 from .events import Events
-from .models import build_classifier
 from .precision import mixed_precision
 from .snapshot import Resumable, load_snapshot, save_snapshot
+from .tasks import Task, task_for
+from .tasks.base import Autocast
 from .techniques import REGISTRY, Hooks
 from .techniques.lr_schedules import lr_factor
 from .techniques.optimizers import make_optimizer
@@ -37,8 +37,9 @@ from .techniques.optimizers import make_optimizer
 
 @dataclass
 class TrainResult:
-    model: BertForSequenceClassification
+    model: torch.nn.Module
     metrics: dict[str, float]
+    task: Task
 
 
 def train(
@@ -63,15 +64,14 @@ def train(
     autocast = amp.autocast
     if dist.rank != 0:
         snapshots = None  # only rank 0 writes
-    pad_id = tokenizer.pad_token_id
-    assert pad_id is not None
-    train_data = encode(tokenizer, train_set, s.max_seq_length)
-    validation_data = encode(tokenizer, validation_set, s.max_seq_length)
+    task = task_for(job, tokenizer)
+    train_data = task.encode(train_set, s.max_seq_length)
+    validation_data = task.encode(validation_set, s.max_seq_length)
     hooks = Hooks([REGISTRY[config_name(c)](c, job) for c in job.techniques])
     hooks.setup(train_data)
 
     if initial_model is None:
-        model = build_classifier(job.model.base, len(tokenizer), job.task.labels, pad_id)
+        model = task.model()
     else:  # a later stage: the previous stage's weights, every one trainable again unless this stage freezes it
         model = initial_model.requires_grad_(True)
     model = hooks.model(model).to(device)
@@ -80,7 +80,7 @@ def train(
         raise TrainerError("no parameter is left to train")
     optimizer = make_optimizer(model, s)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(s.lr_schedule, s.warmup_steps, s.steps))
-    batches = hooks.batches(train_data, s.batch_size, s.seed, default=Batches(len(train_data), s.batch_size, s.seed))
+    batches = hooks.batches(train_data, s.batch_size, s.seed, default=task.batches(train_data, s.batch_size, s.seed))
     run = Resumable(model, optimizer, scheduler, batches, hooks)
     done_steps, window_losses = 0, []
     if job.resume_from is not None:
@@ -101,7 +101,8 @@ def train(
     )
     started = window_start = time.perf_counter()
     window_tokens = 0
-    train_loss = eval_loss = accuracy = float("nan")
+    train_loss = float("nan")
+    scores: dict[str, float] = {"loss": float("nan"), "accuracy": float("nan")}
     step = done_steps
     for step in range(done_steps + 1, s.steps + 1):
         model.train()
@@ -113,15 +114,14 @@ def train(
         pieces = micro_batches(len(shard), s.grad_accumulation_steps)
         for index, piece in enumerate(pieces):
             rows = [shard[i] for i in piece]
-            input_ids, attention_mask, labels = collate(batch.take(rows), pad_id, device)
+            inputs = task.inputs(batch.take(rows), device)
             with dist.no_sync(forward_model, last=index == len(pieces) - 1):  # all-reduce on the last piece
-                with autocast():
-                    logits = forward_model(input_ids=input_ids, attention_mask=attention_mask).logits
-                per_example = cross_entropy(logits.float(), labels, reduction="none")
+                per_example = task.losses(forward_model, inputs, autocast)
                 loss = (per_example * weights[rows]).sum() / total_weight * share
                 amp.scaler.scale(loss * dist.world).backward()  # DDP averages gradients over the processes
             loss_value += loss.item()
-            step_tokens += int(attention_mask.sum()) if share else 0
+            tokens = sum(int(t.sum()) for name, t in inputs.items() if name.endswith("attention_mask"))
+            step_tokens += tokens if share else 0
         loss_value, step_tokens = dist.sum_over_processes(loss_value, step_tokens)
         window_tokens += step_tokens
         amp.scaler.unscale_(optimizer)
@@ -154,9 +154,9 @@ def train(
             )
             window_start, window_losses, window_tokens = now, [], 0
         if evaluating:
-            eval_loss, accuracy = evaluate(model, validation_data, s.batch_size, pad_id, device, autocast)
-            events.emit("eval", step=step, loss=eval_loss, accuracy=accuracy)
-            if hooks.after_eval(step, {"eval_loss": eval_loss, "eval_accuracy": accuracy}) and not last:
+            scores = task.evaluate(model, validation_data, s.batch_size, device, autocast)
+            events.emit("eval", step=step, loss=scores["loss"], accuracy=scores["accuracy"])
+            if hooks.after_eval(step, {"eval_loss": scores["loss"], "eval_accuracy": scores["accuracy"]}) and not last:
                 events.emit("early_stop", step=step)
                 break
         if snapshots is not None and s.checkpoint_interval and step % s.checkpoint_interval == 0 and not last:
@@ -166,16 +166,12 @@ def train(
     model = hooks.final_model(model)
     metrics = {
         "train_loss": train_loss,
-        "eval_loss": eval_loss,
-        "eval_accuracy": accuracy,
-        "majority_baseline": majority_baseline(validation_set),
+        **{f"eval_{name}": value for name, value in scores.items()},
+        "majority_baseline": task.baseline(validation_data),  # the bar eval_accuracy has to clear
         "steps": float(step),
         "train_seconds": time.perf_counter() - started,
     }
-    return TrainResult(model=model, metrics=metrics)  # type: ignore[arg-type]
-
-
-Autocast = Callable[[], contextlib.AbstractContextManager[None]]
+    return TrainResult(model=model, metrics=metrics, task=task)
 
 
 def pick_device(requested: Device) -> tuple[torch.device, Autocast]:
@@ -185,25 +181,3 @@ def pick_device(requested: Device) -> tuple[torch.device, Autocast]:
     if requested != "cpu" and torch.cuda.is_available():
         return torch.device("cuda"), lambda: torch.autocast("cuda", dtype=torch.bfloat16)
     return torch.device("cpu"), contextlib.nullcontext
-
-
-@torch.no_grad()
-def evaluate(
-    model: BertForSequenceClassification,
-    data: Encoded,
-    batch_size: int,
-    pad_id: int,
-    device: torch.device,
-    autocast: Autocast,
-) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy over a split."""
-    model.eval()
-    total_loss, correct = 0.0, 0
-    for start in range(0, len(data), batch_size):
-        batch = data.take(list(range(start, min(start + batch_size, len(data)))))
-        input_ids, attention_mask, labels = collate(batch, pad_id, device)
-        with autocast():
-            logits = model(input_ids=input_ids, attention_mask=attention_mask).logits.float()
-        total_loss += float(torch.nn.functional.cross_entropy(logits, labels, reduction="sum"))
-        correct += int((logits.argmax(dim=-1) == labels).sum())
-    return total_loss / len(data.ids), correct / len(data.ids)
