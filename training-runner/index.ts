@@ -11,6 +11,8 @@ export {
   writeSpamAssassinDataset,
 } from "./datasets/spam-assassin.ts";
 export type { LabeledText, SplitFractions, SplitPaths } from "./datasets/split.ts";
+export type { SubjectLine, SubjectLineDataset, SubjectLineOptions } from "./datasets/subject-lines.ts";
+export { subjectLineExamples, writeSubjectLineDataset } from "./datasets/subject-lines.ts";
 export type {
   CheckpointEvent,
   DoneEvent,
@@ -25,7 +27,15 @@ export type {
 } from "./events.ts";
 export { parseEventLine, trainerEventSchema } from "./events.ts";
 export type { Job, JobInput } from "./job.ts";
-export { baseModels, jobJsonSchema, jobSchema, loadJobFile, parseJob, resolveJobPaths } from "./job.ts";
+export {
+  baseModels,
+  jobJsonSchema,
+  jobSchema,
+  loadJobFile,
+  parseJob,
+  resolveJobPaths,
+  taskTypes,
+} from "./job.ts";
 export type { RunTrainerOptions, TrainerRun } from "./launch.ts";
 export { runTrainer, TrainerError } from "./launch.ts";
 export { pythonEnvironment, repoRoot } from "./python-env.ts";
@@ -36,7 +46,12 @@ export { techniqueSchema } from "./techniques.ts";
 export const exampleJobs = {
   /** A SpamAssassin spam/ham classifier (tiny BERT, ~1–2 min on a 2-core CPU); reads spamAssassinDir. */
   tinyClassifier: join(repoRoot, "training-runner", "examples", "tiny-classifier.json"),
+  /** SpamAssassin subject lines from email bodies (tiny GPT-2, causal LM); reads subjectLinesDir. */
+  tinyGeneration: join(repoRoot, "training-runner", "examples", "tiny-generation.json"),
 } as const;
 
 /** Where the example jobs expect the SpamAssassin splits: fill it with writeSpamAssassinDataset(spamAssassinDir). */
 export const spamAssassinDir = join(repoRoot, ".edgetune", "datasets", "spam-assassin");
+
+/** Where the generation example expects its splits: fill it with writeSubjectLineDataset(subjectLinesDir). */
+export const subjectLinesDir = join(repoRoot, ".edgetune", "datasets", "subject-lines");
