@@ -21,7 +21,7 @@ def greedy_completions(
     device = next(model.parameters()).device
     completions = []
     for prompt in prompts:
-        ids = tokenizer(prompt, add_special_tokens=False)["input_ids"][-(max_length - max_new_tokens) :]
+        ids = tokenizer(prompt, add_special_tokens=False, verbose=False)["input_ids"][-(max_length - max_new_tokens) :]
         input_ids = torch.tensor([ids], device=device)
         output = model.generate(  # type: ignore[operator]
             input_ids=input_ids,

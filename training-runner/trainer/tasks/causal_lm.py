@@ -54,11 +54,12 @@ class CausalLm(Task):
 
     def encode_one(self, example: Example, max_length: int) -> tuple[list[int], list[int]]:
         """Token ids and the target at each position (the token itself, or IGNORE)."""
-        tokens = self.tokenizer(example.text, add_special_tokens=False)["input_ids"]
+        tokens = self.tokenizer(example.text, add_special_tokens=False, verbose=False)["input_ids"]
         if example.completion is None:
             row = (tokens + [self.eos_id])[:max_length]
             return row, list(row)
-        completion = self.tokenizer(example.completion, add_special_tokens=False)["input_ids"] + [self.eos_id]
+        completion = self.tokenizer(example.completion, add_special_tokens=False, verbose=False)["input_ids"]
+        completion += [self.eos_id]
         if len(tokens) + len(completion) > max_length:  # cut the completion's tail, then the prompt's head
             completion = completion[: max(max_length // 2, max_length - len(tokens))]
             tokens = tokens[len(tokens) - (max_length - len(completion)) :]
