@@ -93,6 +93,14 @@ describe("job schema", () => {
     });
     expect(task("tiny-bert", { type: "masked-lm" })).toEqual({ type: "masked-lm", mask_probability: 0.15 });
     expect(task("mini-bert", { type: "embedding" })).toEqual({ type: "embedding", temperature: 0.05 });
+    const heads = [
+      { name: "spam", labels: ["ham", "spam"] },
+      { name: "topic", labels: ["work", "private"], weight: 0.5 },
+    ];
+    expect(task("tiny-bert", { type: "multi-task", heads })).toEqual({
+      type: "multi-task",
+      heads: [{ ...heads[0], weight: 1 }, heads[1]],
+    });
   });
 
   it("names an unknown task, a bad task field, and a model that does not fit the task", () => {
@@ -109,6 +117,11 @@ describe("job schema", () => {
       "invalid job: model.base: causal-lm trains a GPT-2 model (tiny-gpt2, mini-gpt2); every other task a BERT model",
     );
     expect(job("tiny-gpt2", { labels: ["a", "b"] })).toThrow(/model\.base: causal-lm trains a GPT-2 model/);
+    const head = { name: "a", labels: ["x", "y"] };
+    expect(job("tiny-bert", { type: "multi-task", heads: [head, head] })).toThrow(
+      "invalid job: task.heads: head names must be unique",
+    );
+    expect(job("tiny-bert", { type: "multi-task", heads: [head] })).toThrow(/task\.heads: Too small/);
   });
 
   it("resolves resume_from like the dataset paths", () => {

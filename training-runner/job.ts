@@ -72,17 +72,56 @@ const embeddingTaskSchema = z
     "sentence embeddings (a BERT encoder, mean pooling, L2-normalised), trained with in-batch InfoNCE: lines {anchor, positive}; eval: recall@1 of the positive among the split",
   );
 
+const headSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, "letters, digits, _ and - only (it names an ONNX output)")
+      .describe("the head's name: a dataset line's task column, and the ONNX output logits_<name>"),
+    labels: z
+      .array(z.string().min(1))
+      .min(2)
+      .refine((labels) => new Set(labels).size === labels.length, "labels must be unique")
+      .describe("this head's class names"),
+    weight: z
+      .number()
+      .min(0)
+      .default(1)
+      .describe("how often a training step draws its batch from this head's lines, relative to the others"),
+  })
+  .describe("one classification head on the shared encoder");
+
+const multiTaskSchema = z
+  .strictObject({
+    type: z.literal("multi-task"),
+    heads: z
+      .array(headSchema)
+      .min(2)
+      .refine((heads) => new Set(heads.map((h) => h.name)).size === heads.length, "head names must be unique")
+      .refine((heads) => heads.some((h) => h.weight > 0), "at least one head needs a weight above 0"),
+  })
+  .describe(
+    "several classification heads on one BERT encoder: lines {task, text, label}, each step trains one head, drawn by weight",
+  );
+
 const taskSchema = z
   .discriminatedUnion("type", [
     classificationTaskSchema,
     causalLmTaskSchema,
     maskedLmTaskSchema,
     embeddingTaskSchema,
+    multiTaskSchema,
   ])
   .describe("what the model learns to do");
 
 /** The task types the trainer knows. */
-export const taskTypes = ["sequence-classification", "causal-lm", "masked-lm", "embedding"] as const;
+export const taskTypes = [
+  "sequence-classification",
+  "causal-lm",
+  "masked-lm",
+  "embedding",
+  "multi-task",
+] as const;
 
 const dataSchema = z
   .strictObject({

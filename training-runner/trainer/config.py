@@ -61,12 +61,29 @@ class EmbeddingTask:
     temperature: float = 0.05
 
 
-TaskConfig = ClassificationTask | CausalLmTask | MaskedLmTask | EmbeddingTask
+@dataclass(frozen=True)
+class Head:
+    name: str
+    labels: tuple[str, ...]
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class MultiTask:
+    """Lines {task, text, label}; one BERT encoder, a classification head per task; each step trains one head,
+    drawn by weight."""
+
+    heads: tuple[Head, ...]
+    type: Literal["multi-task"] = "multi-task"
+
+
+TaskConfig = ClassificationTask | CausalLmTask | MaskedLmTask | EmbeddingTask | MultiTask
 TASKS: dict[str, type[TaskConfig]] = {
     "sequence-classification": ClassificationTask,
     "causal-lm": CausalLmTask,
     "masked-lm": MaskedLmTask,
     "embedding": EmbeddingTask,
+    "multi-task": MultiTask,
 }
 
 
@@ -158,6 +175,8 @@ def parse_job(raw: Any, base_dir: Path) -> JobConfig:
 
 def _task(raw: dict[str, Any]) -> TaskConfig:
     cls = TASKS[raw.get("type", "sequence-classification")]
+    if cls is MultiTask:
+        return MultiTask(heads=tuple(_section(Head, head) for head in raw["heads"]))
     return _section(cls, raw)
 
 
@@ -212,6 +231,8 @@ def check_job(job: JobConfig) -> None:
     """What JSON Schema cannot say."""
     if isinstance(job.task, ClassificationTask) and len(set(job.task.labels)) != len(job.task.labels):
         raise JobError("invalid job: task.labels: labels must be unique")
+    if isinstance(job.task, MultiTask):
+        check_heads(job.task.heads)
     wanted = "gpt2" if isinstance(job.task, CausalLmTask) else "bert"
     if family(job.model.base) != wanted:
         raise JobError(
@@ -252,6 +273,17 @@ def check_job(job: JobConfig) -> None:
     if job.precision == "fp16" and job.device == "cpu":
         raise JobError('invalid job: precision: "fp16" needs CUDA (on CPU use "bf16")')
     check_stages(job)
+
+
+def check_heads(heads: tuple[Head, ...]) -> None:
+    names = [head.name for head in heads]
+    for index, head in enumerate(heads):
+        if names.index(head.name) != index:
+            raise JobError(f"invalid job: task.heads.{index}.name: {head.name!r} is used twice")
+        if len(set(head.labels)) != len(head.labels):
+            raise JobError(f"invalid job: task.heads.{index}.labels: labels must be unique")
+    if not any(head.weight > 0 for head in heads):
+        raise JobError("invalid job: task.heads: at least one head needs a weight above 0")
 
 
 def config_name(config: Any) -> str:

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import CausalLmTask, ClassificationTask, EmbeddingTask, TaskConfig
+from .config import CausalLmTask, ClassificationTask, EmbeddingTask, MultiTask, TaskConfig
 from .errors import JobError
 
 
@@ -24,12 +24,15 @@ class Example:
     difficulty: float | None = None  # optional, for the curriculum technique
     completion: str | None = None  # causal-lm prompt-completion: what the model learns to write after text
     positive: str | None = None  # embedding: the text whose embedding should lie nearest the anchor's
+    head: int = 0  # multi-task: index of the line's head (label indexes that head's labels)
 
 
 def columns(task: TaskConfig) -> tuple[str, ...]:
     """The columns a dataset line must have for this task."""
     if isinstance(task, ClassificationTask):
         return ("text", "label")
+    if isinstance(task, MultiTask):
+        return ("text", "label", "task")
     if isinstance(task, CausalLmTask) and task.input == "prompt-completion":
         return ("prompt", "completion")
     if isinstance(task, EmbeddingTask):
@@ -38,8 +41,8 @@ def columns(task: TaskConfig) -> tuple[str, ...]:
 
 
 def read_examples(path: Path, task: TaskConfig) -> list[Example]:
+    heads = {h.name: h.labels for h in task.heads} if isinstance(task, MultiTask) else {}
     labels = task.labels if isinstance(task, ClassificationTask) else ()
-    label_ids = {label: i for i, label in enumerate(labels)}
     wanted = columns(task)
     examples: list[Example] = []
     with path.open("rb") as lines:
@@ -49,7 +52,7 @@ def read_examples(path: Path, task: TaskConfig) -> list[Example]:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise JobError(f"{where}: not valid UTF-8") from None
-            example = _parse_line(line, where, wanted, labels, label_ids)
+            example = _parse_line(line, where, wanted, labels, heads)
             if example is not None:
                 examples.append(example)
     if not examples:
@@ -58,7 +61,7 @@ def read_examples(path: Path, task: TaskConfig) -> list[Example]:
 
 
 def _parse_line(
-    line: str, where: str, wanted: tuple[str, ...], labels: tuple[str, ...], label_ids: dict[str, int]
+    line: str, where: str, wanted: tuple[str, ...], labels: tuple[str, ...], heads: dict[str, tuple[str, ...]]
 ) -> Example | None:
     if not line.strip():
         return None
@@ -68,7 +71,16 @@ def _parse_line(
         raise JobError(f"{where}: not valid JSON ({error.msg})") from None
     if not isinstance(record, dict):
         raise JobError(f"{where}: expected an object with {' and '.join(wanted)}")
+    head = 0
+    if heads:  # the line's head decides which labels its label may be
+        name = record.get("task")
+        if not isinstance(name, str) or name not in heads:
+            raise JobError(f'{where}: "task" {json.dumps(name)} is not one of the task heads {list(heads)}')
+        head, labels = list(heads).index(name), heads[name]
+    label_ids = {label: i for i, label in enumerate(labels)}
     for column in wanted:
+        if column == "task":
+            continue
         value = record.get(column)
         if column == "label":
             if not isinstance(value, str) or value not in label_ids:
@@ -92,6 +104,7 @@ def _parse_line(
         difficulty=difficulty,
         completion=record["completion"] if "completion" in wanted else None,
         positive=record["positive"] if "positive" in wanted else None,
+        head=head,
     )
 
 

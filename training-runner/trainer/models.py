@@ -127,11 +127,12 @@ def build_masked_lm(name: str, vocab_size: int, pad_token_id: int) -> BertForMas
     return BertForMaskedLM(_bert_config(name, vocab_size, pad_token_id))  # type: ignore[arg-type]
 
 
-def build_encoder(name: str, vocab_size: int, pad_token_id: int) -> BertModel:
-    """A freshly initialised BERT encoder without a head (no pooler: embeddings are mean-pooled)."""
+def build_encoder(name: str, vocab_size: int, pad_token_id: int, pooler: bool = False) -> BertModel:
+    """A freshly initialised BERT encoder without a head; with `pooler`, BERT's [CLS] pooler (what its
+    classification heads read)."""
     from transformers import BertModel
 
-    return BertModel(_bert_config(name, vocab_size, pad_token_id), add_pooling_layer=False)  # type: ignore[arg-type]
+    return BertModel(_bert_config(name, vocab_size, pad_token_id), add_pooling_layer=pooler)  # type: ignore[arg-type]
 
 
 def build_causal_lm(name: str, vocab_size: int, pad_token_id: int, eos_token_id: int) -> GPT2LMHeadModel:

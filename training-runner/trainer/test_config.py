@@ -17,7 +17,9 @@ from .config import (
     CausalLmTask,
     ClassificationTask,
     EmbeddingTask,
+    Head,
     MaskedLmTask,
+    MultiTask,
     TokenizerConfig,
     load_job,
     parse_job,
@@ -89,7 +91,7 @@ def set_path(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
             "model.base: 'gpt-9' is not one of ['tiny-bert', 'mini-bert', 'tiny-gpt2', 'mini-gpt2']",
         ),
         ("model.base", "tiny-gpt2", "model.base: sequence-classification trains a bert model (tiny-bert, mini-bert), not tiny-gpt2"),
-        ("task.type", "seq2seq", "task.type: 'seq2seq' is not a task (known: sequence-classification, causal-lm, masked-lm, embedding)"),
+        ("task.type", "seq2seq", "task.type: 'seq2seq' is not a task (known: sequence-classification, causal-lm, masked-lm, embedding, multi-task)"),
         ("task.labels", DELETE, "task: 'labels' is a required property"),
         ("data", DELETE, "job: 'data' is a required property"),
         ("task.labels", ["ham"], "task.labels: ['ham'] is too short"),
@@ -145,6 +147,9 @@ def test_each_task_config_matches_its_schema(task_type: str) -> None:
     branch = next(b for b in schema["properties"]["task"]["oneOf"] if b["properties"]["type"]["const"] == task_type)
     cls = TASKS[task_type]
     assert {f.name for f in fields(cls)} == set(branch["properties"])
+    if cls is MultiTask:  # and each head's fields
+        head = branch["properties"]["heads"]["items"]
+        assert {f.name for f in fields(Head)} == set(head["properties"]) and Head.weight == head["properties"]["weight"]["default"]
     python_defaults = {f.name: f.default for f in fields(cls)}
     for name, spec in branch["properties"].items():
         if "default" in spec:
@@ -161,6 +166,9 @@ def test_the_tasks_parse_with_their_defaults(train_file: Path) -> None:
     assert text == CausalLmTask(input="text")
     masked = parse_job(lm_job(train_file, {"type": "masked-lm"}, base="tiny-bert"), Path("/")).task
     assert masked == MaskedLmTask(mask_probability=0.15)
+    heads = {"type": "multi-task", "heads": [{"name": "a", "labels": ["x", "y"]}, {"name": "b", "labels": ["u", "v"], "weight": 2}]}
+    multi = parse_job(lm_job(train_file, heads, base="tiny-bert"), Path("/")).task
+    assert multi == MultiTask(heads=(Head("a", ("x", "y"), 1.0), Head("b", ("u", "v"), 2.0)))
     embedding = {"type": "embedding", "temperature": 0.1}
     assert parse_job(lm_job(train_file, embedding, base="tiny-bert"), Path("/")).task == EmbeddingTask(temperature=0.1)
 
@@ -173,6 +181,24 @@ def test_the_tasks_parse_with_their_defaults(train_file: Path) -> None:
         ({"type": "causal-lm"}, "tiny-bert", [], "model.base: causal-lm trains a gpt2 model (tiny-gpt2, mini-gpt2), not tiny-bert"),
         ({"type": "embedding", "temperature": 0}, "tiny-bert", [], "task.temperature: 0 is less than or equal to the minimum of 0"),
         ({"type": "masked-lm"}, "tiny-bert", [{"name": "lora"}], "techniques.0: lora works with sequence-classification only, not masked-lm"),
+        (
+            {"type": "multi-task", "heads": [{"name": "a", "labels": ["x", "y"]}, {"name": "a", "labels": ["x", "y"]}]},
+            "tiny-bert",
+            [],
+            "task.heads.1.name: 'a' is used twice",
+        ),
+        (
+            {"type": "multi-task", "heads": [{"name": "a", "labels": ["x", "y"], "weight": 0}, {"name": "b", "labels": ["x", "y"], "weight": 0}]},
+            "tiny-bert",
+            [],
+            "task.heads: at least one head needs a weight above 0",
+        ),
+        (
+            {"type": "multi-task", "heads": [{"name": "a b", "labels": ["x", "y"]}, {"name": "b", "labels": ["x", "y"]}]},
+            "tiny-bert",
+            [],
+            "task.heads.0.name: 'a b' does not match '^[A-Za-z0-9_-]{1,40}$'",
+        ),
     ],
 )
 def test_a_bad_task_is_named(train_file: Path, task: dict[str, Any], base: str, techniques: list[Any], message: str) -> None:

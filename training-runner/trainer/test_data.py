@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 
 from .data import Example, majority_baseline, read_examples, split_validation
-from .config import CausalLmTask, ClassificationTask, EmbeddingTask, MaskedLmTask
+from .config import CausalLmTask, ClassificationTask, EmbeddingTask, Head, MaskedLmTask, MultiTask
 from .errors import JobError
 
 LABELS = ("ham", "spam")
 TASK = ClassificationTask(labels=LABELS)
+MULTI = MultiTask(heads=(Head("a", ("x", "y")), Head("b", ("u", "v"))))
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:
@@ -93,6 +94,8 @@ def test_each_task_reads_its_own_columns(tmp_path: Path) -> None:
     assert read_examples(texts, MaskedLmTask()) == [Example("once upon a time")]
     anchors = write_lines(tmp_path / "a.jsonl", ['{"anchor": "a cat", "positive": "a kitten"}'])
     assert read_examples(anchors, EmbeddingTask()) == [Example("a cat", positive="a kitten")]
+    heads = write_lines(tmp_path / "m.jsonl", ['{"task": "b", "text": "hi", "label": "v"}'])
+    assert read_examples(heads, MULTI) == [Example("hi", label=1, head=1)]
 
 
 @pytest.mark.parametrize(
@@ -103,6 +106,8 @@ def test_each_task_reads_its_own_columns(tmp_path: Path) -> None:
         (CausalLmTask(input="text"), '{"prompt": "a", "completion": "b"}', 'f.jsonl line 1: "text" must be a non-empty string'),
         (EmbeddingTask(), '{"anchor": "a", "positive": 3}', 'f.jsonl line 1: "positive" must be a non-empty string'),
         (EmbeddingTask(), '[1]', "f.jsonl line 1: expected an object with anchor and positive"),
+        (MULTI, '{"task": "c", "text": "a", "label": "x"}', "f.jsonl line 1: \"task\" \"c\" is not one of the task heads ['a', 'b']"),
+        (MULTI, '{"task": "b", "text": "a", "label": "x"}', "f.jsonl line 1: \"label\" \"x\" is not one of the task labels ['u', 'v']"),
     ],
 )
 def test_a_missing_column_is_named(tmp_path: Path, task: object, line: str, message: str) -> None:

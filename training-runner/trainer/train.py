@@ -80,7 +80,8 @@ def train(
         raise TrainerError("no parameter is left to train")
     optimizer = make_optimizer(model, s)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(s.lr_schedule, s.warmup_steps, s.steps))
-    batches = hooks.batches(train_data, s.batch_size, s.seed, default=task.batches(train_data, s.batch_size, s.seed))
+    task_order = task.batches(train_data, s.batch_size, s.seed)
+    batches = hooks.batches(train_data, s.batch_size, s.seed, default=task_order)
     run = Resumable(model, optimizer, scheduler, batches, hooks)
     done_steps, window_losses = 0, []
     if job.resume_from is not None:

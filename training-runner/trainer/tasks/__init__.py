@@ -11,12 +11,14 @@ from .causal_lm import CausalLm
 from .classification import Classification
 from .embedding import Embedding
 from .masked_lm import MaskedLm
+from .multi_task import MultiTaskClassification
 
 TASKS: dict[str, type[Task]] = {
     "sequence-classification": Classification,
     "causal-lm": CausalLm,
     "masked-lm": MaskedLm,
     "embedding": Embedding,
+    "multi-task": MultiTaskClassification,
 }
 
 

@@ -3,6 +3,7 @@ shape, so the loop in ../train.py reads the same for all of them:
 
   encode     examples -> Encoded (token ids and the task's targets)
   model      the freshly initialised model (weights from torch's current RNG state)
+  batches    which examples each step draws (by default: all, reshuffled each epoch)
   inputs     a batch of Encoded -> the tensors the model and the loss take
   losses     the loss of each example of a batch (the loop weights and averages them)
   evaluate   the split's metrics: loss and accuracy (each task says what it counts), plus the task's own
@@ -21,7 +22,7 @@ from typing import ClassVar
 import torch
 from transformers import PreTrainedTokenizerFast
 
-from ..batches import Encoded
+from ..batches import Batches, Encoded
 from ..config import JobConfig
 from ..data import Example
 from ..export import export_onnx, save_checkpoint
@@ -51,6 +52,10 @@ class Task:
 
     def model(self) -> torch.nn.Module:
         raise NotImplementedError
+
+    def batches(self, data: Encoded, batch_size: int, seed: int) -> Batches:
+        """Which examples each step trains on (a technique may choose otherwise: curriculum)."""
+        return Batches(len(data), batch_size, seed)
 
     def inputs(self, batch: Encoded, device: torch.device, generator: torch.Generator | None = None) -> Inputs:
         """The batch's tensors (on `device`); `generator` drives any randomness (None: torch's global RNG)."""
