@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_model, save_model
 from transformers import PreTrainedTokenizerFast
 
 from .batches import Batches
@@ -45,8 +45,7 @@ def save_snapshot(
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
-    state = {name: t.detach().cpu().contiguous() for name, t in run.model.state_dict().items()}
-    save_file(state, str(path / "model.safetensors"))
+    save_model(run.model, str(path / "model.safetensors"))  # tied weights (LM heads) are stored once
     trainer_state = {
         "optimizer": run.optimizer.state_dict(),
         "scheduler": run.scheduler.state_dict(),
@@ -69,7 +68,7 @@ def load_snapshot(path: Path, run: Resumable) -> tuple[int, list[float]]:
     """Restore a snapshot into freshly built parts; returns its step and the loss window."""
     step = int(json.loads((path / SNAPSHOT_STATE).read_text(encoding="utf-8"))["step"])
     device = next(run.model.parameters()).device
-    run.model.load_state_dict(load_file(str(path / "model.safetensors"), device=str(device)))
+    load_model(run.model, str(path / "model.safetensors"), device=str(device))
     state: dict[str, Any] = torch.load(path / "trainer.pt", weights_only=True)
     run.optimizer.load_state_dict(state["optimizer"])
     run.scheduler.load_state_dict(state["scheduler"])
