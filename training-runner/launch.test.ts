@@ -90,6 +90,46 @@ describe("runTrainer", () => {
     expect(JSON.parse(readFileSync(run.jobPath, "utf8")).schedule.steps).toBe(80);
   });
 
+  it("runs a causal-LM job: GPT-2 layout, perplexity, and the greedy completions in samples.jsonl", async () => {
+    const dir = scratch();
+    const train = join(dir, "train.jsonl");
+    const rows = Array.from({ length: 120 }, (_, i) => {
+      const spam = i % 2 === 0;
+      const body = `${filler.slice(i % 7, (i % 7) + 5).join(" ")}${spam ? ` ${keywords[i % 4]}` : ""}`;
+      return JSON.stringify({
+        prompt: `${body}\nSubject:`,
+        completion: spam ? " free offer" : " team update",
+      });
+    });
+    writeFileSync(train, `${rows.join("\n")}\n`);
+    const run = await runTrainer({
+      job: {
+        model: { base: "tiny-gpt2" },
+        task: { type: "causal-lm" },
+        data: { train, validation_fraction: 0.1 },
+        tokenizer: { vocab_size: 300, min_frequency: 1 },
+        schedule: { steps: 30, batch_size: 16, learning_rate: 0.005, warmup_steps: 3, max_seq_length: 32 },
+        device: "cpu",
+      },
+      outDir: join(dir, "out"),
+      threads: 1,
+    });
+    expect(run.metrics.eval_perplexity).toBeCloseTo(Math.exp(run.metrics.eval_loss), 6);
+    expect(run.metrics.onnx_max_abs_diff).toBeLessThanOrEqual(1e-4);
+    for (const file of ["config.json", "generation_config.json", "tokenizer.json", "onnx/model.onnx"]) {
+      expect(existsSync(join(run.modelDir, file))).toBe(true);
+    }
+    const samples = readFileSync(join(dir, "out", "samples.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n");
+    expect(samples).toHaveLength(12); // every validation prompt, up to 32
+    const first = JSON.parse(samples[0] ?? "{}") as Record<string, string>;
+    expect(Object.keys(first)).toEqual(["prompt", "completion", "reference"]);
+    expect(first.prompt).toMatch(/\nSubject:$/);
+    expect(first.reference).toMatch(/^ (free offer|team update)$/);
+    expect(typeof run.metrics.eval_exact_match).toBe("number");
+  });
+
   it("rejects with the trainer's own message when the dataset is bad", async () => {
     const dir = scratch();
     const train = join(dir, "train.jsonl");
