@@ -68,6 +68,22 @@ def test_prompt_tokens_are_not_targets(trained: tuple[Trained, Trained]) -> None
     assert targets == [IGNORE] * len(prompt_ids) + completion_ids + [after.tokenizer.eos_token_id]
 
 
+def test_a_long_example_keeps_the_prompt_end_and_the_completion(trained: tuple[Trained, Trained]) -> None:
+    _, after = trained
+    eos = after.tokenizer.eos_token_id
+    long_prompt = " ".join(FILLER) + " " + " ".join(FILLER) + "\nsubject:"
+    ids, targets = after.task.encode_one(Example(long_prompt, completion=" team update"), 16)
+    completion = after.tokenizer(" team update", add_special_tokens=False)["input_ids"] + [eos]
+    cue = after.tokenizer("\nsubject:", add_special_tokens=False)["input_ids"]
+    assert len(ids) == 16 and ids[-len(completion) :] == completion  # the completion is whole
+    assert ids[-len(completion) - len(cue) : -len(completion)] == cue  # the prompt lost its head, not its end
+    assert targets == [IGNORE] * (16 - len(completion)) + completion
+    prompt = after.tokenizer("hi\nsubject:", add_special_tokens=False)["input_ids"]
+    ids, targets = after.task.encode_one(Example("hi\nsubject:", completion=" free offer" * 20), 16)
+    assert len(ids) == 16 and ids[: len(prompt)] == prompt  # a long completion loses its tail, not the prompt
+    assert targets[: len(prompt)] == [IGNORE] * len(prompt) and IGNORE not in targets[len(prompt) :]
+
+
 def test_the_loss_ignores_what_is_predicted_at_prompt_positions() -> None:
     torch.manual_seed(0)
     logits = torch.randn(2, 6, 11)
