@@ -22,7 +22,8 @@ from .base import Autocast, Inputs, Task, majority_share, splits, token_losses
 
 IGNORE = -100  # a position that is no target
 SAMPLE_PROMPTS = 32  # validation prompts completed greedily after training
-MAX_NEW_TOKENS = 32
+MAX_NEW_TOKENS = 24
+NO_REPEAT_NGRAM = 2  # greedy decoding never repeats a bigram (generate.py says why)
 
 
 class CausalLm(Task):
@@ -105,6 +106,8 @@ class CausalLm(Task):
 
     def save(self, model: torch.nn.Module, out_dir: Path) -> Path:
         model.config.use_cache = False  # type: ignore[union-attr]  # the ONNX file has no past key/value inputs
+        decoding = {"max_new_tokens": MAX_NEW_TOKENS, "no_repeat_ngram_size": NO_REPEAT_NGRAM}
+        model.generation_config.update(**decoding)  # type: ignore[union-attr,operator]  # how the trainer decoded
         return super().save(model, out_dir)
 
     def samples(self, model: torch.nn.Module, validation: list[Example]) -> list[dict[str, str]]:
@@ -113,7 +116,12 @@ class CausalLm(Task):
             return []
         chosen = validation[:SAMPLE_PROMPTS]
         written = greedy_completions(
-            model, self.tokenizer, [e.text for e in chosen], MAX_NEW_TOKENS, self.job.schedule.max_seq_length
+            model,
+            self.tokenizer,
+            [e.text for e in chosen],
+            MAX_NEW_TOKENS,
+            self.job.schedule.max_seq_length,
+            NO_REPEAT_NGRAM,
         )
         return [
             {"prompt": e.text, "completion": text, "reference": e.completion or ""}

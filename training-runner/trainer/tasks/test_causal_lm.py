@@ -13,7 +13,8 @@ import torch
 from ..conftest import FILLER, KEYWORDS, Trained, train_job
 from ..data import Example
 from ..export import TOLERANCE
-from .causal_lm import IGNORE, next_token_losses
+from ..generate import greedy_ids
+from .causal_lm import IGNORE, MAX_NEW_TOKENS, NO_REPEAT_NGRAM, next_token_losses
 
 
 def subject_dataset(path: Path, count: int, seed: int = 0) -> Path:
@@ -118,6 +119,19 @@ def test_a_few_dozen_steps_lower_validation_loss_and_perplexity(trained: tuple[T
     assert after.metrics["eval_accuracy"] > after.metrics["majority_baseline"] + 0.2
 
 
+def test_greedy_decoding_never_repeats_a_bigram(trained: tuple[Trained, Trained]) -> None:
+    before, _ = trained  # the untrained model: left alone, it loops
+    prompt = "the team\nsubject:"
+    free = greedy_ids(before.model, before.tokenizer, [prompt], 16, 48)[0]
+    banned = greedy_ids(before.model, before.tokenizer, [prompt], 16, 48, NO_REPEAT_NGRAM)[0]
+
+    def bigrams(ids: list[int]) -> list[tuple[int, int]]:
+        return list(zip(ids, ids[1:], strict=False))
+
+    assert len(set(bigrams(free))) < len(bigrams(free))  # it repeats itself
+    assert len(set(bigrams(banned))) == len(bigrams(banned)) > 0
+
+
 def test_greedy_completions_write_the_subject(trained: tuple[Trained, Trained]) -> None:
     _, after = trained
     prompts = [
@@ -143,6 +157,7 @@ def test_the_export_has_the_decoder_layout_and_matches_pytorch(
     generation = json.loads((model_dir / "generation_config.json").read_text())
     assert config["model_type"] == "gpt2" and config["use_cache"] is False
     assert generation["eos_token_id"] == after.tokenizer.eos_token_id == config["eos_token_id"]
+    assert generation["max_new_tokens"] == MAX_NEW_TOKENS and generation["no_repeat_ngram_size"] == NO_REPEAT_NGRAM
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     assert [i.name for i in session.get_inputs()] == ["input_ids", "attention_mask"]
     ids = torch.randint(2, len(after.tokenizer), (3, 17))
