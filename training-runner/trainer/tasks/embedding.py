@@ -59,23 +59,21 @@ class Embedding(Task):
         return MeanPooledEncoder(build_encoder(self.job.model.base, len(self.tokenizer), self.pad_id))
 
     def inputs(self, batch: Encoded, device: torch.device, generator: torch.Generator | None = None) -> Inputs:
-        anchor_ids, anchor_mask = pad_ids(batch.ids, self.pad_id)
-        positive_ids, positive_mask = pad_ids(batch.labels, self.pad_id)
-        tensors = {
-            "input_ids": anchor_ids,
-            "attention_mask": anchor_mask,
-            "positive_input_ids": positive_ids,
-            "positive_attention_mask": positive_mask,
-        }
-        return {name: t.to(device) for name, t in tensors.items()}
+        """Anchors then positives, padded together: one forward pass embeds both (DDP wants one forward per
+        backward); "anchors" says where the positives start."""
+        input_ids, attention_mask = pad_ids(batch.ids + batch.labels, self.pad_id)
+        anchors = torch.tensor(len(batch.ids))
+        return {"input_ids": input_ids.to(device), "attention_mask": attention_mask.to(device), "anchors": anchors}
 
-    def embed(self, model: torch.nn.Module, ids: torch.Tensor, mask: torch.Tensor, autocast: Autocast) -> torch.Tensor:
+    def embed(self, model: torch.nn.Module, inputs: Inputs, autocast: Autocast) -> tuple[torch.Tensor, torch.Tensor]:
+        """The anchors' and the positives' embeddings."""
         with autocast():
-            return model(input_ids=ids, attention_mask=mask)["sentence_embedding"].float()
+            both = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"])["sentence_embedding"]
+        count = int(inputs["anchors"])
+        return both[:count].float(), both[count:].float()
 
     def losses(self, model: torch.nn.Module, inputs: Inputs, autocast: Autocast) -> torch.Tensor:
-        anchors = self.embed(model, inputs["input_ids"], inputs["attention_mask"], autocast)
-        positives = self.embed(model, inputs["positive_input_ids"], inputs["positive_attention_mask"], autocast)
+        anchors, positives = self.embed(model, inputs, autocast)
         return info_nce(anchors, positives, self.config.temperature)
 
     @torch.no_grad()
@@ -85,11 +83,9 @@ class Embedding(Task):
         model.eval()
         anchors, positives = [], []
         for rows in splits(len(data), batch_size):
-            inputs = self.inputs(data.take(rows), device)
-            anchors.append(self.embed(model, inputs["input_ids"], inputs["attention_mask"], autocast))
-            positives.append(
-                self.embed(model, inputs["positive_input_ids"], inputs["positive_attention_mask"], autocast)
-            )
+            a, p = self.embed(model, self.inputs(data.take(rows), device), autocast)
+            anchors.append(a)
+            positives.append(p)
         a, p = torch.cat(anchors), torch.cat(positives)
         loss = float(info_nce(a, p, self.config.temperature).mean())
         return {"loss": loss, "accuracy": recall_at_1(a, p), "recall_at_1": recall_at_1(a, p)}

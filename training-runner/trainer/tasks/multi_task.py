@@ -2,7 +2,8 @@
 its labels and a sampling weight), on lines {task, text, label}. Each training step draws one head with
 probability proportional to its weight and a batch of that head's lines (without replacement, reshuffled
 per head each epoch): the encoder learns from every head, each head only from its own lines. A head of
-weight 0 is never trained. Evaluation covers every validation line with its own head: accuracy over all
+weight 0 is never trained (under torchrun it takes part in each backward with weight 0, so weight decay
+still shrinks it). Evaluation covers every validation line with its own head: accuracy over all
 lines, and accuracy_<head> per head. The checkpoint is the encoder (config.json lists the heads) plus
 heads.safetensors; the ONNX file gives logits_<head> for every head."""
 
@@ -111,7 +112,11 @@ class MultiTaskClassification(Task):
         return outputs, losses
 
     def losses(self, model: torch.nn.Module, inputs: Inputs, autocast: Autocast) -> torch.Tensor:
-        return self.logits_and_losses(model, inputs, autocast)[1]
+        outputs, losses = self.logits_and_losses(model, inputs, autocast)
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            # DDP expects a gradient for every parameter in every backward: the other heads join with weight 0
+            losses = losses + 0.0 * sum(logits.float().sum() for logits in outputs.values())
+        return losses
 
     @torch.no_grad()
     def evaluate(
