@@ -142,7 +142,8 @@ def train_job(raw: dict[str, Any], snapshots: Path | None = None, tokenizer: Any
     train_set, validation_set = load_data(job)
     if tokenizer is None:
         texts = TASKS[job.task.type].texts(train_set)
-        tokenizer = train_tokenizer(texts, job.tokenizer, job.schedule.max_seq_length, default_tokenizer(job.model.base))
+        kind = default_tokenizer(job.model.base)
+        tokenizer = train_tokenizer(texts, job.tokenizer, job.schedule.max_seq_length, kind)
     stream = io.StringIO()
     result = train(job, tokenizer, train_set, validation_set, Events(stream), snapshots=snapshots)
     events = [json.loads(line) for line in stream.getvalue().splitlines()]

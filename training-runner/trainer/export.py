@@ -96,7 +96,8 @@ def _output_axes(
     """Each output's dynamic axes: batch, and sequence for per-token outputs ([batch, sequence, ...])."""
     with torch.no_grad():
         values = model(**inputs)
-    return {name: {0: "batch", 1: "sequence"} if v.dim() >= 3 else {0: "batch"} for name, v in zip(names, values, strict=True)}
+    axes = ({0: "batch", 1: "sequence"} if v.dim() >= 3 else {0: "batch"} for v in values)
+    return dict(zip(names, axes, strict=True))
 
 
 def verify_onnx(

@@ -39,7 +39,8 @@ def run_job(
         tokenizer = load_tokenizer(job.resume_from)
     else:
         texts = TASKS[job.task.type].texts(train_set)
-        tokenizer = train_tokenizer(texts, job.tokenizer, job.schedule.max_seq_length, default_tokenizer(job.model.base))
+        kind = default_tokenizer(job.model.base)
+        tokenizer = train_tokenizer(texts, job.tokenizer, job.schedule.max_seq_length, kind)
     result = train_stages(job, tokenizer, train_set, validation_set, events, snapshots=out / "checkpoints")
     stop_process_group()
     if not is_main_process():  # under torchrun only rank 0 writes the checkpoint and the export

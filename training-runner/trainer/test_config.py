@@ -90,8 +90,17 @@ def set_path(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
             "gpt-9",
             "model.base: 'gpt-9' is not one of ['tiny-bert', 'mini-bert', 'tiny-gpt2', 'mini-gpt2']",
         ),
-        ("model.base", "tiny-gpt2", "model.base: sequence-classification trains a bert model (tiny-bert, mini-bert), not tiny-gpt2"),
-        ("task.type", "seq2seq", "task.type: 'seq2seq' is not a task (known: sequence-classification, causal-lm, masked-lm, embedding, multi-task)"),
+        (
+            "model.base",
+            "tiny-gpt2",
+            "model.base: sequence-classification trains a bert model (tiny-bert, mini-bert), not tiny-gpt2",
+        ),
+        (
+            "task.type",
+            "seq2seq",
+            "task.type: 'seq2seq' is not a task "
+            "(known: sequence-classification, causal-lm, masked-lm, embedding, multi-task)",
+        ),
         ("task.labels", DELETE, "task: 'labels' is a required property"),
         ("data", DELETE, "job: 'data' is a required property"),
         ("task.labels", ["ham"], "task.labels: ['ham'] is too short"),
@@ -149,11 +158,15 @@ def test_each_task_config_matches_its_schema(task_type: str) -> None:
     assert {f.name for f in fields(cls)} == set(branch["properties"])
     if cls is MultiTask:  # and each head's fields
         head = branch["properties"]["heads"]["items"]
-        assert {f.name for f in fields(Head)} == set(head["properties"]) and Head.weight == head["properties"]["weight"]["default"]
+        assert {f.name for f in fields(Head)} == set(head["properties"])
+        assert Head.weight == head["properties"]["weight"]["default"]
     python_defaults = {f.name: f.default for f in fields(cls)}
     for name, spec in branch["properties"].items():
         if "default" in spec:
             assert python_defaults[name] == spec["default"], f"{task_type}.{name}"
+
+
+XY = ["x", "y"]
 
 
 def lm_job(train_file: Path, task: dict[str, Any], base: str = "tiny-gpt2") -> dict[str, Any]:
@@ -166,7 +179,8 @@ def test_the_tasks_parse_with_their_defaults(train_file: Path) -> None:
     assert text == CausalLmTask(input="text")
     masked = parse_job(lm_job(train_file, {"type": "masked-lm"}, base="tiny-bert"), Path("/")).task
     assert masked == MaskedLmTask(mask_probability=0.15)
-    heads = {"type": "multi-task", "heads": [{"name": "a", "labels": ["x", "y"]}, {"name": "b", "labels": ["u", "v"], "weight": 2}]}
+    two = [{"name": "a", "labels": ["x", "y"]}, {"name": "b", "labels": ["u", "v"], "weight": 2}]
+    heads = {"type": "multi-task", "heads": two}
     multi = parse_job(lm_job(train_file, heads, base="tiny-bert"), Path("/")).task
     assert multi == MultiTask(heads=(Head("a", ("x", "y"), 1.0), Head("b", ("u", "v"), 2.0)))
     embedding = {"type": "embedding", "temperature": 0.1}
@@ -176,11 +190,36 @@ def test_the_tasks_parse_with_their_defaults(train_file: Path) -> None:
 @pytest.mark.parametrize(
     ("task", "base", "techniques", "message"),
     [
-        ({"type": "causal-lm", "input": "prose"}, "tiny-gpt2", [], "task.input: 'prose' is not one of ['prompt-completion', 'text']"),
-        ({"type": "causal-lm", "labels": ["a", "b"]}, "tiny-gpt2", [], "task: Additional properties are not allowed ('labels' was unexpected)"),
-        ({"type": "causal-lm"}, "tiny-bert", [], "model.base: causal-lm trains a gpt2 model (tiny-gpt2, mini-gpt2), not tiny-bert"),
-        ({"type": "embedding", "temperature": 0}, "tiny-bert", [], "task.temperature: 0 is less than or equal to the minimum of 0"),
-        ({"type": "masked-lm"}, "tiny-bert", [{"name": "lora"}], "techniques.0: lora works with sequence-classification only, not masked-lm"),
+        (
+            {"type": "causal-lm", "input": "prose"},
+            "tiny-gpt2",
+            [],
+            "task.input: 'prose' is not one of ['prompt-completion', 'text']",
+        ),
+        (
+            {"type": "causal-lm", "labels": ["a", "b"]},
+            "tiny-gpt2",
+            [],
+            "task: Additional properties are not allowed ('labels' was unexpected)",
+        ),
+        (
+            {"type": "causal-lm"},
+            "tiny-bert",
+            [],
+            "model.base: causal-lm trains a gpt2 model (tiny-gpt2, mini-gpt2), not tiny-bert",
+        ),
+        (
+            {"type": "embedding", "temperature": 0},
+            "tiny-bert",
+            [],
+            "task.temperature: 0 is less than or equal to the minimum of 0",
+        ),
+        (
+            {"type": "masked-lm"},
+            "tiny-bert",
+            [{"name": "lora"}],
+            "techniques.0: lora works with sequence-classification only, not masked-lm",
+        ),
         (
             {"type": "multi-task", "heads": [{"name": "a", "labels": ["x", "y"]}, {"name": "a", "labels": ["x", "y"]}]},
             "tiny-bert",
@@ -188,20 +227,25 @@ def test_the_tasks_parse_with_their_defaults(train_file: Path) -> None:
             "task.heads.1.name: 'a' is used twice",
         ),
         (
-            {"type": "multi-task", "heads": [{"name": "a", "labels": ["x", "y"], "weight": 0}, {"name": "b", "labels": ["x", "y"], "weight": 0}]},
+            {
+                "type": "multi-task",
+                "heads": [{"name": "a", "labels": XY, "weight": 0}, {"name": "b", "labels": XY, "weight": 0}],
+            },
             "tiny-bert",
             [],
             "task.heads: at least one head needs a weight above 0",
         ),
         (
-            {"type": "multi-task", "heads": [{"name": "a b", "labels": ["x", "y"]}, {"name": "b", "labels": ["x", "y"]}]},
+            {"type": "multi-task", "heads": [{"name": "a b", "labels": XY}, {"name": "b", "labels": XY}]},
             "tiny-bert",
             [],
             "task.heads.0.name: 'a b' does not match '^[A-Za-z0-9_-]{1,40}$'",
         ),
     ],
 )
-def test_a_bad_task_is_named(train_file: Path, task: dict[str, Any], base: str, techniques: list[Any], message: str) -> None:
+def test_a_bad_task_is_named(
+    train_file: Path, task: dict[str, Any], base: str, techniques: list[Any], message: str
+) -> None:
     with pytest.raises(JobError) as caught:
         parse_job({**lm_job(train_file, task, base), "techniques": techniques}, Path("/"))
     assert str(caught.value) == f"invalid job: {message}"

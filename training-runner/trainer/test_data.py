@@ -103,11 +103,15 @@ def test_each_task_reads_its_own_columns(tmp_path: Path) -> None:
     [
         (CausalLmTask(), '{"prompt": "hi"}', 'f.jsonl line 1: "completion" must be a non-empty string'),
         (CausalLmTask(), '{"text": "hi"}', 'f.jsonl line 1: "prompt" must be a non-empty string'),
-        (CausalLmTask(input="text"), '{"prompt": "a", "completion": "b"}', 'f.jsonl line 1: "text" must be a non-empty string'),
+        (CausalLmTask(input="text"), '{"prompt": "a"}', 'f.jsonl line 1: "text" must be a non-empty string'),
         (EmbeddingTask(), '{"anchor": "a", "positive": 3}', 'f.jsonl line 1: "positive" must be a non-empty string'),
         (EmbeddingTask(), '[1]', "f.jsonl line 1: expected an object with anchor and positive"),
-        (MULTI, '{"task": "c", "text": "a", "label": "x"}', "f.jsonl line 1: \"task\" \"c\" is not one of the task heads ['a', 'b']"),
-        (MULTI, '{"task": "b", "text": "a", "label": "x"}', "f.jsonl line 1: \"label\" \"x\" is not one of the task labels ['u', 'v']"),
+        (MULTI, '{"task": "c", "text": "a"}', "f.jsonl line 1: \"task\" \"c\" is not one of the task heads ['a', 'b']"),
+        (
+            MULTI,
+            '{"task": "b", "text": "a", "label": "x"}',
+            "f.jsonl line 1: \"label\" \"x\" is not one of the task labels ['u', 'v']",
+        ),
     ],
 )
 def test_a_missing_column_is_named(tmp_path: Path, task: object, line: str, message: str) -> None:

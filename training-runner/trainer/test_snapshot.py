@@ -60,11 +60,14 @@ def test_a_resumed_masked_lm_run_draws_the_same_masks(tmp_path: Path) -> None:
     train = tmp_path / "train.jsonl"
     texts = [json.loads(line)["text"] for line in keyword_dataset(tmp_path / "k.jsonl", 90).read_text().splitlines()]
     train.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
-    raw = job_dict(train, steps=8, warmup_steps=2, log_interval=1, eval_interval=4, batch_size=16, checkpoint_interval=4)
+    raw = job_dict(
+        train, steps=8, warmup_steps=2, log_interval=1, eval_interval=4, batch_size=16, checkpoint_interval=4
+    )
     raw["task"] = {"type": "masked-lm"}
     whole = train_job(raw, snapshots=tmp_path / "checkpoints")
     folder = Path(whole.of("snapshot")[0]["path"])
-    resumed = train_job({**raw, "resume_from": str(folder)}, snapshots=tmp_path / "again", tokenizer=load_tokenizer(folder))
+    again = {**raw, "resume_from": str(folder)}
+    resumed = train_job(again, snapshots=tmp_path / "again", tokenizer=load_tokenizer(folder))
     after_4 = [e for e in whole.events if e["type"] in ("step", "eval") and e["step"] > 4]
     assert [e for e in resumed.events if e["type"] in ("step", "eval")] == after_4
     final, reference = resumed.model.state_dict(), whole.model.state_dict()

@@ -1,14 +1,13 @@
 """A tokenizer trained on the training texts with HF `tokenizers`, wrapped as a transformers
 PreTrainedTokenizerFast: WordPiece for BERT models, byte-level BPE (GPT-2's scheme: every byte is in the
-alphabet, so no text is ever unknown, and decoding gives the text back) for GPT-2 models. Saved, it is tokenizer.json + tokenizer_config.json, which transformers and
-tokenizers.js / transformers.js both load.
+alphabet, so no text is ever unknown, and decoding gives the text back) for GPT-2 models. Saved, it is
+tokenizer.json + tokenizer_config.json, which transformers and tokenizers.js / transformers.js both load.
 
 HF's WordPieceTrainer is not reproducible: it numbers the "##x" pieces in hash-map order, and that order
-breaks ties between equally frequent merges, so two runs learn different vocabularies. Instead we train
-the same BPE merges on words marked with a start symbol (all symbols are then numbered by frequency, so the
-trainer is deterministic), and read the result as WordPiece: a piece with the start symbol begins a word,
-any other piece continues one ("##piece").
-"""
+breaks ties between equally frequent merges, so two runs learn different vocabularies. Instead we train the
+same BPE merges on words marked with a start symbol (all symbols are then numbered by frequency, so the
+trainer is deterministic), and read the result as WordPiece: a piece with the start symbol begins a word, any
+other piece continues one ("##piece")."""
 
 from __future__ import annotations
 

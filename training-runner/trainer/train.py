@@ -1,12 +1,12 @@
 """The training loop, top to bottom, the same for every task (tasks/: classification, causal LM, masked LM,
 embeddings, multi-task; the task encodes the data, builds the model, computes each example's loss and
-evaluates). Each step: draw a batch, forward and backward it in micro-batches (gradient accumulation), clip the gradient norm, take an optimizer step (schedule.optimizer) at the
-learning rate of schedule.lr_schedule, then log, evaluate and snapshot at their intervals. Techniques
-(job.techniques) plug in through hooks: the model, the data order, the loss weights, after each step and
-evaluation (early stopping), and the final model (merged adapters). CUDA with bf16 autocast when available,
-else CPU in fp32 (job.precision chooses otherwise: precision.py); on CPU a run is a pure function of the job
-(same seed, same numbers), resumed or not. Under torchrun each process trains its slice of every batch
-(distributed.py); stages.py calls train once per stage."""
+evaluates). Each step: draw a batch, forward and backward it in micro-batches (gradient accumulation), clip
+the gradient norm, take an optimizer step (schedule.optimizer) at the learning rate of schedule.lr_schedule,
+then log, evaluate and snapshot at their intervals. Techniques (job.techniques) plug in through hooks: the
+model, the data order, the loss weights, after each step and evaluation (early stopping), and the final model
+(merged adapters). CUDA with bf16 autocast when available, else CPU in fp32 (job.precision chooses otherwise:
+precision.py); on CPU a run is a pure function of the job (same seed, same numbers), resumed or not. Under
+torchrun each process trains its slice of every batch (distributed.py); stages.py calls train once per stage."""
 
 from __future__ import annotations
 

@@ -26,7 +26,8 @@ class Classification(Task):
     def inputs(self, batch: Encoded, device: torch.device, generator: torch.Generator | None = None) -> Inputs:
         input_ids, attention_mask = pad_ids(batch.ids, self.pad_id)
         labels = torch.tensor(batch.labels, dtype=torch.long)
-        return {"input_ids": input_ids.to(device), "attention_mask": attention_mask.to(device), "labels": labels.to(device)}
+        tensors = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+        return {name: t.to(device) for name, t in tensors.items()}
 
     def losses(self, model: torch.nn.Module, inputs: Inputs, autocast: Autocast) -> torch.Tensor:
         with autocast():

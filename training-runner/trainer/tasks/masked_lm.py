@@ -38,7 +38,8 @@ class MaskedLm(Task):
     def inputs(self, batch: Encoded, device: torch.device, generator: torch.Generator | None = None) -> Inputs:
         input_ids, attention_mask = pad_ids(batch.ids, self.pad_id)
         masked, labels = self.mask(input_ids, generator)
-        return {"input_ids": masked.to(device), "attention_mask": attention_mask.to(device), "labels": labels.to(device)}
+        tensors = {"input_ids": masked, "attention_mask": attention_mask, "labels": labels}
+        return {name: t.to(device) for name, t in tensors.items()}
 
     def mask(self, input_ids: torch.Tensor, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
         """The 80/10/10 corruption and its targets (IGNORE where no token was drawn). Every row gets at least

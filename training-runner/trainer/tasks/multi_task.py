@@ -29,7 +29,8 @@ class MultiHeadClassifier(torch.nn.Module):
         super().__init__()
         self.encoder = encoder
         self.dropout = torch.nn.Dropout(encoder.config.hidden_dropout_prob)
-        self.heads = torch.nn.ModuleDict({name: torch.nn.Linear(encoder.config.hidden_size, n) for name, n in heads.items()})
+        width = encoder.config.hidden_size
+        self.heads = torch.nn.ModuleDict({name: torch.nn.Linear(width, n) for name, n in heads.items()})
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         pooled = self.dropout(self.encoder(input_ids=input_ids, attention_mask=attention_mask).pooler_output)
@@ -108,7 +109,8 @@ class MultiTaskClassification(Task):
             rows = inputs["heads"] == index
             if rows.any():
                 logits = outputs[f"logits_{head.name}"].float()[rows]
-                losses = losses.index_put((rows.nonzero().squeeze(1),), cross_entropy(logits, inputs["labels"][rows], reduction="none"))
+                mine = cross_entropy(logits, inputs["labels"][rows], reduction="none")
+                losses = losses.index_put((rows.nonzero().squeeze(1),), mine)
         return outputs, losses
 
     def losses(self, model: torch.nn.Module, inputs: Inputs, autocast: Autocast) -> torch.Tensor:
@@ -149,7 +151,11 @@ class MultiTaskClassification(Task):
     def save(self, model: torch.nn.Module, out_dir: Path) -> Path:
         assert isinstance(model, MultiHeadClassifier)
         super().save(model.encoder, out_dir)
-        heads = {f"{name}.{part}": t.detach().cpu().contiguous() for name, head in model.heads.items() for part, t in head.state_dict().items()}
+        heads = {
+            f"{name}.{part}": t.detach().cpu().contiguous()
+            for name, head in model.heads.items()
+            for part, t in head.state_dict().items()
+        }
         save_file(heads, str(out_dir / "heads.safetensors"))
         config_path = out_dir / "config.json"
         config = json.loads(config_path.read_text(encoding="utf-8"))

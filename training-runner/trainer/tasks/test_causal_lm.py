@@ -150,7 +150,8 @@ def test_the_export_has_the_decoder_layout_and_matches_pytorch(
     model_dir = after.task.save(after.model, tmp_path / "model")
     texts = ["free cash prize\nsubject:", "the team\nsubject: team update", "a"]
     path, diff = after.task.export(after.model, model_dir, texts, 48)
-    for name in ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors"):
+    names = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors")
+    for name in names:
         assert (model_dir / name).is_file(), name
     assert path == model_dir / "onnx" / "model.onnx" and diff <= TOLERANCE
     config = json.loads((model_dir / "config.json").read_text())
