@@ -130,6 +130,9 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   const worker = await unstable_startWorker({
     config: configPath,
     sendMetrics: false,
+    // unstable_startWorker does not take wrangler.toml's nodejs_compat for the bundler; without this it
+    // warns on every start that node:async_hooks (the inference route's Server-Timing) is missing.
+    build: { nodejsCompatMode: "v2" },
     bindings: {
       ...Object.fromEntries(
         Object.entries(options.vars ?? {}).map(([name, value]) => [
