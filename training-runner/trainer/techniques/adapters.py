@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import JobError
-from ..models import linear_module_names
+from ..models import family
 from .base import Technique
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class Adapters(Technique):
 
     @classmethod
     def check(cls, config: AdaptersConfig, job: JobConfig, where: str) -> None:
-        if not any(name.endswith("attention.output.dense") for name in linear_module_names(job.model.base)):
+        if family(job.model.base) != "bert":
             raise JobError(f"invalid job: {where}: adapters go into BERT encoder layers; {job.model.base} has none")
 
     def model(self, model: torch.nn.Module) -> torch.nn.Module:

@@ -37,8 +37,14 @@ class Augmentation(Technique):
 
     @classmethod
     def check(cls, config: AugmentationConfig, job: JobConfig, where: str) -> None:
+        from ..models import default_tokenizer
+
         if config.deletion == config.swap == config.mask == 0:
             raise JobError(f"invalid job: {where}: give deletion, swap or mask above 0 (nothing would change)")
+        if job.task.type == "causal-lm":
+            raise JobError(f"invalid job: {where}: a causal-lm's targets are aligned with its tokens (use another task)")
+        if (job.tokenizer.type or default_tokenizer(job.model.base)) != "wordpiece":
+            raise JobError(f"invalid job: {where}: augmentation needs the WordPiece tokenizer ([CLS], [SEP], [MASK])")
 
     def __init__(self, config: AugmentationConfig, job: JobConfig) -> None:
         super().__init__(config, job)

@@ -45,7 +45,7 @@ def add_adapters(model: nn.Module, size: int, placement: Iterable[str], activati
         name
         for name, module in model.named_modules()
         if isinstance(module, nn.Linear)
-        and ".encoder.layer." in name
+        and "encoder.layer." in name  # BertModel's own names start there (the embedding task's encoder)
         and any(name.endswith("." + w) and ("attention" in w) == ("attention" in name) for w in wanted)
     ]
     for name in targets:

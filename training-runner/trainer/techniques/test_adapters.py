@@ -21,6 +21,7 @@ from safetensors.torch import load_file
 
 from ..config import parse_job
 from ..conftest import FILLER, KEYWORDS, job_dict
+from ..errors import JobError
 from ..events import Events
 from ..export import TOLERANCE, export_onnx, save_checkpoint
 from ..models import build_classifier
@@ -83,6 +84,14 @@ def test_a_fresh_adapter_is_the_identity() -> None:
         after = add_adapters(model, 8, ["attention", "ffn"], "relu")(input_ids=ids).logits
     assert sum(isinstance(m, Adapted) for m in model.modules()) == 4  # 2 layers x (attention, ffn)
     assert torch.equal(before, after)
+
+
+def test_adapters_need_a_bert_encoder(tmp_path: Path) -> None:
+    raw = {**job_dict(tmp_path / "train.jsonl"), "model": {"base": "tiny-gpt2"}, "task": {"type": "causal-lm"}}
+    (tmp_path / "train.jsonl").write_text("")
+    raw["techniques"] = [{"name": "adapters"}]
+    with pytest.raises(JobError, match="techniques.0: adapters go into BERT encoder layers; tiny-gpt2 has none"):
+        parse_job(raw, Path("/"))
 
 
 def test_adapters_train_a_small_fraction_and_beat_the_frozen_base(runs: dict[str, Any]) -> None:

@@ -99,8 +99,15 @@ def test_training_sees_augmented_batches_and_validation_never_does(tmp_path: Pat
     assert all(MASK not in row for row in evaluated)
 
 
-def test_an_augmentation_that_changes_nothing_is_refused(tmp_path: Path) -> None:
-    raw = job_dict(keyword_dataset(tmp_path / "train.jsonl", 20))
-    raw["techniques"] = [{"name": "augmentation", "deletion": 0}]
-    with pytest.raises(JobError, match="techniques.0: give deletion, swap or mask above 0"):
-        parse_job(raw, Path("/"))
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"techniques": [{"name": "augmentation", "deletion": 0}]}, "give deletion, swap or mask above 0"),
+        ({"model": {"base": "tiny-gpt2"}, "task": {"type": "causal-lm"}}, "a causal-lm's targets are aligned"),
+        ({"tokenizer": {"type": "bpe", "vocab_size": 300}}, "augmentation needs the WordPiece tokenizer"),
+    ],
+)
+def test_augmentation_that_cannot_work_is_refused(tmp_path: Path, changes: dict, message: str) -> None:
+    raw = {**job_dict(keyword_dataset(tmp_path / "train.jsonl", 20)), "techniques": [{"name": "augmentation"}]}
+    with pytest.raises(JobError, match=f"invalid job: techniques.0: {message}"):
+        parse_job({**raw, **changes}, Path("/"))
