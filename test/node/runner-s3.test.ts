@@ -3,7 +3,7 @@
 // ONNX, an interval snapshot, the events log) lands in the bucket under <prefix>/<job id>/ with its
 // sha256 in the object's metadata and the bytes the trainer wrote; the job's result_files list the
 // s3:// URIs. A bucket that does not exist, or refused credentials, fail the job before it trains.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -192,30 +192,46 @@ describe("runner artifacts in S3", () => {
 
   it("edgetune runner: --s3-* flags with credentials from the environment; bad options are one line, exit 2", async () => {
     const bin = join(import.meta.dirname, "..", "..", "bin", "edgetune.js");
+    // spawned asynchronously: s3rver answers from this process, so it must not be blocked meanwhile
     const cli = (args: string[], env: Record<string, string> = {}) =>
-      spawnSync(process.execPath, [bin, "runner", "--api", worker.url, "--token", TOKEN, "--once", ...args], {
-        encoding: "utf8",
-        env: { ...process.env, ...env },
-        timeout: 120_000,
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [bin, "runner", "--api", worker.url, "--token", TOKEN, "--once", ...args],
+          { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+        });
+        child.stderr.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        child.on("error", reject);
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
       });
-    const badName = cli(["--s3-bucket", "Not_A_Bucket"]);
+    const created = await createJob(2);
+    const badName = await cli(["--s3-bucket", "Not_A_Bucket"]);
     expect({ status: badName.status, stderr: badName.stderr }).toEqual({
       status: 2,
       stderr:
         "edgetune: S3 options: bucket: an S3 bucket name is 3–63 lowercase letters, digits, '.' or '-'\n",
     });
-    const noBucket = cli(["--s3-endpoint", endpoint]);
+    const noBucket = await cli(["--s3-endpoint", endpoint]);
     expect({ status: noBucket.status, stderr: noBucket.stderr }).toEqual({
       status: 2,
       stderr: "edgetune: --s3-endpoint needs --s3-bucket\n",
     });
     // the credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: refused ones fail the leased job
-    const created = await createJob(2);
-    const refused = cli(["--s3-endpoint", endpoint, "--s3-bucket", BUCKET, "--work-dir", join(dir, "cli")], {
-      AWS_ACCESS_KEY_ID: "NOT-S3RVER",
-      AWS_SECRET_ACCESS_KEY: "NOT-S3RVER",
-    });
-    expect(refused.status).toBe(1);
+    const refused = await cli(
+      ["--s3-endpoint", endpoint, "--s3-bucket", BUCKET, "--work-dir", join(dir, "cli")],
+      {
+        AWS_ACCESS_KEY_ID: "NOT-S3RVER",
+        AWS_SECRET_ACCESS_KEY: "NOT-S3RVER",
+      },
+    );
+    expect(refused.status, `${refused.stdout}${refused.stderr}`).toBe(1);
     expect(refused.stdout).toMatch(
       new RegExp(
         `^${created.id} failed: S3 bucket "${BUCKET}" at ${endpoint}: access denied .*\\(HTTP 403\\)\\n$`,
