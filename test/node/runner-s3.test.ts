@@ -4,8 +4,8 @@
 // sha256 in the object's metadata and the bytes the trainer wrote; the job's result_files list the
 // s3:// URIs. A bucket that does not exist, or refused credentials, fail the job before it trains.
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -147,6 +147,27 @@ describe("runner artifacts in S3", () => {
     expect(manifest.files.find((f) => f.path === "onnx/model.onnx")?.sha256).toBe(onnx?.sha256);
     store.destroy();
   }, 300_000);
+
+  it("uploads a file above the multipart threshold (16 MiB) whole, with its sha256", async () => {
+    const store = new S3ArtifactStore({
+      endpoint,
+      bucket: BUCKET,
+      accessKeyId: "S3RVER",
+      secretAccessKey: "S3RVER",
+    });
+    const path = join(dir, "large.bin");
+    const bytes = randomBytes(17 * 1024 * 1024 + 3);
+    writeFileSync(path, bytes);
+    const stored = await store.uploadFile(path, "large/model.safetensors");
+    expect(stored).toEqual({ sha256: sha256(bytes), size: bytes.byteLength });
+    const object = await store.client.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: "large/model.safetensors" }),
+    );
+    const body = await object.Body?.transformToByteArray();
+    expect(body && sha256(body)).toBe(sha256(bytes));
+    expect(object.Metadata?.sha256).toBe(sha256(bytes));
+    store.destroy();
+  }, 120_000);
 
   it("fails the job with a clear error when the bucket does not exist or the credentials are refused", async () => {
     const missing = await createJob(2);
