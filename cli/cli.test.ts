@@ -21,6 +21,20 @@ describe("edgetune CLI", () => {
     }
   });
 
+  it("loading the CLI installs no signal handler (wrangler's would exit the runner on SIGTERM before its own stop)", () => {
+    const script = `const before = ["SIGINT", "SIGTERM"].map((s) => process.listenerCount(s));
+      const { buildProgram } = await import(${JSON.stringify(join(import.meta.dirname, "program.ts"))});
+      buildProgram();
+      const after = ["SIGINT", "SIGTERM"].map((s) => process.listenerCount(s));
+      console.log(JSON.stringify({ before, after }));`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const { before, after } = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "{}");
+    expect(after).toEqual(before);
+  });
+
   it.each(commandNames)("`%s --help` describes the command and its usage", (name) => {
     const { code, stdout } = edgetune(name, "--help");
     expect(code).toBe(0);

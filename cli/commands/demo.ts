@@ -1,8 +1,8 @@
-// `edgetune demo`: the README's first command.
+// `edgetune demo`: the README's first command. The demo (and the wrangler it starts) loads when the command
+// runs, not with the CLI (see serve.ts).
 import { resolve } from "node:path";
 import { Command } from "commander";
 import { formatTable, tableRows, writeReport } from "../demo/report.ts";
-import { runDemo } from "../demo/run-demo.ts";
 import { trainingProgress } from "../progress.ts";
 
 export function demoCommand(): Command {
@@ -17,6 +17,7 @@ export function demoCommand(): Command {
       const progress = trainingProgress();
       const log = (line: string) => process.stderr.write(`${line}\n`);
       try {
+        const { runDemo } = await import("../demo/run-demo.ts");
         const report = await runDemo({
           workDir,
           fresh: options.fresh === true,

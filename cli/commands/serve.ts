@@ -1,7 +1,9 @@
 // `edgetune serve`: the edge API on this machine, in workerd, with state kept on disk.
+// functions/local.ts is imported when the command runs, not with the CLI: wrangler takes seconds to load
+// and installs SIGINT/SIGTERM handlers that exit the process, which other commands (the runner's clean
+// stop on SIGTERM) must not inherit.
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { startLocalWorker } from "../../functions/local.ts";
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -16,6 +18,7 @@ export function serveCommand(): Command {
     .option("-p, --port <port>", "port to listen on (0 picks a free one)", parsePort, 8787)
     .option("--state <dir>", "where local R2/D1/Queues state is kept", ".edgetune/state")
     .action(async (options: { port: number; state: string }) => {
+      const { startLocalWorker } = await import("../../functions/local.ts");
       const worker = await startLocalWorker({ port: options.port, stateDir: resolve(options.state) });
       process.stdout.write(
         `edgetune API listening on ${worker.url} (state in ${resolve(options.state)}); Ctrl-C stops it\n`,
