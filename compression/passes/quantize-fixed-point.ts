@@ -5,13 +5,11 @@
 // integer-only runtime can dequantize or requantize with shifts.
 import { z } from "zod";
 import { CompressionError } from "../graph/errors.ts";
-import { defaultOpset, intAttribute, makeNode } from "../graph/graph.ts";
+import { defaultOpset } from "../graph/graph.ts";
 import { upgradeOpset } from "../graph/opset.ts";
-import { makeTensor, pack4 } from "../graph/tensors.ts";
 import { DataType } from "../onnx-io/data-types.ts";
 import { quantizeFixedPoint } from "../quantize/fixed-point.ts";
-import { transposeInt8 } from "../quantize/math.ts";
-import { floatInitializer, rewriteWeightSites } from "../quantize/rewrite.ts";
+import { rewriteWeightSites, weightDequantizer } from "../quantize/rewrite.ts";
 import { siteOptions } from "../quantize/sites.ts";
 import { definePass } from "./pass.ts";
 
@@ -35,43 +33,16 @@ export const quantizeDynamicFixedPoint = definePass({
     const source = int4 ? upgradeOpset(model, 21) : model;
     const fractionBits: number[] = [];
     const result = rewriteWeightSites(source, options, (site, ctx) => {
-      const { names } = ctx;
       const dq = ctx.memo(`w:${site.weightName}`, () => {
         const q = quantizeFixedPoint(site.weight, site.k, site.n, options);
         fractionBits.push(...q.fractionBits);
-        const base = site.tensor.name ?? site.weightName;
-        // Stored in the weight's own layout: [K, N] (axis 1 = channels), or [N, K] under Gemm transB (axis 0).
-        const dims = site.transB ? [site.n, site.k] : [site.k, site.n];
-        const values = site.transB ? transposeInt8(q.values, site.k, site.n) : q.values;
-        const inputs = [
-          ctx.addInitializer(
-            makeTensor(
-              names.fresh(`${base}_fixed${options.bits}`),
-              int4 ? DataType.INT4 : DataType.INT8,
-              dims,
-              int4 ? pack4(values) : values,
-            ),
-          ),
-          ctx.addInitializer(
-            floatInitializer(
-              names.fresh(`${base}_scale`),
-              q.scale,
-              q.scale.length > 1 ? [q.scale.length] : [],
-            ),
-          ),
-        ];
-        const out = names.fresh(`${base}_dequantized`);
-        const attributes = options.perChannel ? [intAttribute("axis", site.transB ? 0 : 1)] : [];
-        return {
-          out,
-          node: makeNode(
-            "DequantizeLinear",
-            inputs,
-            [out],
-            names.fresh(`${base}_DequantizeLinear`),
-            attributes,
-          ),
-        };
+        return weightDequantizer(site, ctx, {
+          values: q.values,
+          dataType: int4 ? DataType.INT4 : DataType.INT8,
+          scale: q.scale,
+          perChannel: options.perChannel,
+          suffix: `fixed${options.bits}`,
+        });
       });
       ctx.once(`dq:${site.weightName}`, () => [dq.node]);
       const input = [...site.node.input];

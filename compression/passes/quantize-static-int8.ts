@@ -7,11 +7,11 @@
 // pure and needs no runtime: `ranges` maps each quantized activation to its calibrated [min, max].
 import { z } from "zod";
 import { CompressionError } from "../graph/errors.ts";
-import { defaultOpset, intAttribute, makeNode } from "../graph/graph.ts";
+import { defaultOpset, makeNode } from "../graph/graph.ts";
 import { makeTensor } from "../graph/tensors.ts";
 import { DataType } from "../onnx-io/data-types.ts";
-import { quantize8, rint, transposeInt8 } from "../quantize/math.ts";
-import { floatInitializer, rewriteWeightSites } from "../quantize/rewrite.ts";
+import { quantize8, rint } from "../quantize/math.ts";
+import { floatInitializer, rewriteWeightSites, weightDequantizer } from "../quantize/rewrite.ts";
 import { siteOptions } from "../quantize/sites.ts";
 import { definePass } from "./pass.ts";
 
@@ -97,27 +97,13 @@ export const quantizeStaticInt8 = definePass({
       ]);
       const w = ctx.memo(`w:${site.weightName}`, () => {
         const q = quantize8(site.weight, site.k, site.n, { signed: true, perChannel: options.perChannel });
-        const base = site.tensor.name ?? site.weightName;
-        // Stored in the weight's own layout: [K, N] (axis 1 = channels), or [N, K] under Gemm transB (axis 0).
-        const dims = site.transB ? [site.n, site.k] : [site.k, site.n];
-        const values = site.transB ? transposeInt8(q.values, site.k, site.n) : q.values;
-        const scaleDims = q.scale.length > 1 ? [q.scale.length] : [];
-        const inputs = [
-          ctx.addInitializer(makeTensor(names.fresh(`${base}_quantized`), DataType.INT8, dims, values)),
-          ctx.addInitializer(floatInitializer(names.fresh(`${base}_scale`), q.scale, scaleDims)),
-        ];
-        const out = names.fresh(`${base}_dequantized`);
-        const attributes = options.perChannel ? [intAttribute("axis", site.transB ? 0 : 1)] : [];
-        return {
-          out,
-          node: makeNode(
-            "DequantizeLinear",
-            inputs,
-            [out],
-            names.fresh(`${base}_DequantizeLinear`),
-            attributes,
-          ),
-        };
+        return weightDequantizer(site, ctx, {
+          values: q.values,
+          dataType: DataType.INT8,
+          scale: q.scale,
+          perChannel: options.perChannel,
+          suffix: "quantized",
+        });
       });
       ctx.once(`dq:${site.weightName}`, () => [w.node]);
       const input = [...site.node.input];

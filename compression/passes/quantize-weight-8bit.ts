@@ -4,11 +4,10 @@
 // in float. Activations stay float, so results differ from fp32 only by the weights' rounding.
 import { z } from "zod";
 import { CompressionError } from "../graph/errors.ts";
-import { defaultOpset, intAttribute, makeNode } from "../graph/graph.ts";
-import { makeTensor } from "../graph/tensors.ts";
+import { defaultOpset } from "../graph/graph.ts";
 import { DataType } from "../onnx-io/data-types.ts";
-import { quantize8, transposeInt8 } from "../quantize/math.ts";
-import { floatInitializer, rewriteWeightSites } from "../quantize/rewrite.ts";
+import { quantize8 } from "../quantize/math.ts";
+import { rewriteWeightSites, weightDequantizer } from "../quantize/rewrite.ts";
 import { siteOptions } from "../quantize/sites.ts";
 import { definePass } from "./pass.ts";
 
@@ -32,43 +31,16 @@ export const quantizeWeight8bit = definePass({
     }
     const signed = options.dtype === "int8";
     const result = rewriteWeightSites(model, options, (site, ctx) => {
-      const { names } = ctx;
       const dequantized = ctx.memo(`w:${site.weightName}`, () => {
         const q = quantize8(site.weight, site.k, site.n, { signed, perChannel: options.perChannel });
-        const base = site.tensor.name ?? site.weightName;
-        // Stored in the weight's own layout: [K, N] (axis 1 = channels), or [N, K] under Gemm transB (axis 0).
-        const dims = site.transB ? [site.n, site.k] : [site.k, site.n];
-        const values = site.transB ? transposeInt8(q.values, site.k, site.n) : q.values;
-        const scaleDims = q.scale.length > 1 ? [q.scale.length] : [];
-        const inputs = [
-          ctx.addInitializer(
-            makeTensor(
-              names.fresh(`${base}_quantized`),
-              signed ? DataType.INT8 : DataType.UINT8,
-              dims,
-              values,
-            ),
-          ),
-          ctx.addInitializer(floatInitializer(names.fresh(`${base}_scale`), q.scale, scaleDims)),
-        ];
-        if (!signed)
-          inputs.push(
-            ctx.addInitializer(
-              makeTensor(names.fresh(`${base}_zero_point`), DataType.UINT8, scaleDims, q.zeroPoint),
-            ),
-          );
-        const out = names.fresh(`${base}_dequantized`);
-        const attributes = options.perChannel ? [intAttribute("axis", site.transB ? 0 : 1)] : [];
-        return {
-          out,
-          node: makeNode(
-            "DequantizeLinear",
-            inputs,
-            [out],
-            names.fresh(`${base}_DequantizeLinear`),
-            attributes,
-          ),
-        };
+        return weightDequantizer(site, ctx, {
+          values: q.values,
+          dataType: signed ? DataType.INT8 : DataType.UINT8,
+          scale: q.scale,
+          ...(signed ? {} : { zeroPoint: q.zeroPoint }),
+          perChannel: options.perChannel,
+          suffix: "quantized",
+        });
       });
       ctx.once(`dq:${site.weightName}`, () => [dequantized.node]);
       const input = [...site.node.input];

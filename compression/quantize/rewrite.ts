@@ -2,11 +2,20 @@
 // pass replace each site's node by new nodes (and new initializers), keep everything else in
 // order, quantize a weight shared by several nodes once, then drop the float weights (and the
 // Identity/Constant chains in front of them) that nothing reads any more.
-import { type GraphIndex, indexGraph, makeNode, NameScope, removeUnused } from "../graph/graph.ts";
-import { makeTensor } from "../graph/tensors.ts";
+import {
+  type GraphIndex,
+  indexGraph,
+  intAttribute,
+  makeNode,
+  NameScope,
+  removeUnused,
+} from "../graph/graph.ts";
+import { makeTensor, pack4 } from "../graph/tensors.ts";
+import { DataType } from "../onnx-io/data-types.ts";
 import { OnnxIoError } from "../onnx-io/errors.ts";
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from "../onnx-io/onnx-types.ts";
 import type { PassReport } from "../passes/pass.ts";
+import { transposeInt8 } from "./math.ts";
 import { findWeightSites, type WeightSite } from "./sites.ts";
 
 export interface RewriteContext {
@@ -82,6 +91,52 @@ export function rewriteWeightSites(
       quantizedBytes: addedBytes,
       initializersRemoved: graph.initializer.length + added.length - after.initializer.length,
     },
+  };
+}
+
+/** A weight's integers as a quantizer made them: [K, N] row-major, with one scale (and zero point) per output channel, or one for the whole tensor. */
+export interface IntegerWeight {
+  values: Int8Array | Uint8Array;
+  /** INT8, UINT8, or INT4 (packed two to a byte here). */
+  dataType: number;
+  scale: Float32Array;
+  /** Same type as the values; absent for symmetric quantization. */
+  zeroPoint?: Int8Array | Uint8Array;
+  /** One scale per output channel (DequantizeLinear gets the channel axis). */
+  perChannel: boolean;
+  /** The stored tensor is named `<weight>_<suffix>`. */
+  suffix: string;
+}
+
+/**
+ * A DequantizeLinear that restores `site`'s weight in float from `weight` (its initializers added to
+ * the graph), for the site's MatMul/Gemm to read instead of the float weight. The integers are stored
+ * in the weight's own layout: [K, N] (axis 1 = channels), or [N, K] under Gemm transB (axis 0).
+ */
+export function weightDequantizer(
+  site: WeightSite,
+  ctx: RewriteContext,
+  weight: IntegerWeight,
+): { out: string; node: NodeProto } {
+  const { names } = ctx;
+  const base = site.tensor.name ?? site.weightName;
+  const dims = site.transB ? [site.n, site.k] : [site.k, site.n];
+  const values = site.transB ? transposeInt8(weight.values, site.k, site.n) : weight.values;
+  const scaleDims = weight.scale.length > 1 ? [weight.scale.length] : [];
+  const stored = weight.dataType === DataType.INT4 ? pack4(values) : values;
+  const inputs = [
+    ctx.addInitializer(makeTensor(names.fresh(`${base}_${weight.suffix}`), weight.dataType, dims, stored)),
+    ctx.addInitializer(floatInitializer(names.fresh(`${base}_scale`), weight.scale, scaleDims)),
+  ];
+  if (weight.zeroPoint) {
+    const name = names.fresh(`${base}_zero_point`);
+    inputs.push(ctx.addInitializer(makeTensor(name, weight.dataType, scaleDims, weight.zeroPoint)));
+  }
+  const out = names.fresh(`${base}_dequantized`);
+  const axis = weight.perChannel ? [intAttribute("axis", site.transB ? 0 : 1)] : [];
+  return {
+    out,
+    node: makeNode("DequantizeLinear", inputs, [out], names.fresh(`${base}_DequantizeLinear`), axis),
   };
 }
 
