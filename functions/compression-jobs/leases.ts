@@ -9,6 +9,7 @@ import { conform } from "../conform.ts";
 import type { AppEnv } from "../env.ts";
 import { addJobEvent, getJob } from "../jobs/store.ts";
 import { jsonBody } from "../json-body.ts";
+import { leaseConflict } from "../lease-conflict.ts";
 import { Problem } from "../problem.ts";
 import { FilePath, parseParam } from "../registry/names.ts";
 import { UploadResponse } from "../schemas.ts";
@@ -53,32 +54,9 @@ async function leasedJob(db: D1Database, lease: string): Promise<LeasedJobRow> {
   return row;
 }
 
-/** Why the job holding a lease cannot go on: it ended, or its lease ran out (409). */
-function notLive(row: LeasedJobRow, now: number): Problem | null {
-  if (row.status !== "running") {
-    return new Problem({
-      status: 409,
-      slug: row.status === "cancelled" ? "job-cancelled" : "job-finished",
-      title: "Conflict",
-      detail: `Job ${row.id} already ${row.status}`,
-      extra: { job: row.id, status: row.status },
-    });
-  }
-  if ((row.lease_expires_at ?? 0) < now) {
-    return new Problem({
-      status: 409,
-      slug: "lease-expired",
-      title: "Conflict",
-      detail: `The lease on job ${row.id} expired; lease the job again`,
-      extra: { job: row.id },
-    });
-  }
-  return null;
-}
-
 async function liveJob(db: D1Database, lease: string): Promise<LeasedJobRow> {
   const row = await leasedJob(db, lease);
-  const problem = notLive(row, Date.now());
+  const problem = leaseConflict(row, Date.now());
   if (problem) throw problem;
   return row;
 }
@@ -122,7 +100,7 @@ export const compressionLeases = new Hono<AppEnv>()
     const now = Date.now();
     const ttl = body.ttl_seconds ?? 300;
     const extended = await extendLease(db, lease, now + ttl * 1000, now);
-    if (!extended) throw notLive((await jobByLease(db, lease)) ?? row, now) ?? leaseNotFound(lease);
+    if (!extended) throw leaseConflict((await jobByLease(db, lease)) ?? row, now) ?? leaseNotFound(lease);
     return c.json(await leaseBody(db, extended, ttl, new URL(c.req.url).origin));
   })
   .post(`${BASE}/:lease/events`, requireScope("write", WRITE), async (c) => {
@@ -174,7 +152,7 @@ export const compressionLeases = new Hono<AppEnv>()
     const { manifestSha256 } = await addVariants(c.env, row.model, row.version, variants);
     const result = { manifestSha256, variants: variants.map((v) => v.variant.dtype), executor: "runner" };
     const done = await finishLeasedJob(db, lease, { status: "succeeded", result });
-    if (!done) throw notLive((await jobByLease(db, lease)) ?? row, Date.now()) ?? leaseNotFound(lease);
+    if (!done) throw leaseConflict((await jobByLease(db, lease)) ?? row, Date.now()) ?? leaseNotFound(lease);
     await addJobEvent(db, row.id, "succeeded", result);
     return c.json(await getJob(db, row.id));
   })
@@ -184,7 +162,7 @@ export const compressionLeases = new Hono<AppEnv>()
     const row = await liveJob(db, lease);
     const { error } = await jsonBody(c.req.raw, CompressionFail);
     const done = await finishLeasedJob(db, lease, { status: "failed", error });
-    if (!done) throw notLive((await jobByLease(db, lease)) ?? row, Date.now()) ?? leaseNotFound(lease);
+    if (!done) throw leaseConflict((await jobByLease(db, lease)) ?? row, Date.now()) ?? leaseNotFound(lease);
     await addJobEvent(db, row.id, "failed", { error });
     return c.json(await getJob(db, row.id));
   });

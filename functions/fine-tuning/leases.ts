@@ -6,6 +6,7 @@ import { requireScope } from "../auth/require.ts";
 import { conform } from "../conform.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../json-body.ts";
+import { leaseConflict } from "../lease-conflict.ts";
 import { Problem } from "../problem.ts";
 import { getVersion } from "../registry/db.ts";
 import {
@@ -50,36 +51,9 @@ async function leasedJob(db: D1Database, lease: string): Promise<JobRow> {
   return row;
 }
 
-/** Why the job holding a lease cannot go on: cancelled, finished, or its lease ran out (409). */
+/** Why the job holding a lease cannot go on (409); a cancelled job's runner is told to stop training. */
 function notLive(row: JobRow, now: number): Problem | null {
-  if (row.status === "cancelled") {
-    return new Problem({
-      status: 409,
-      slug: "job-cancelled",
-      title: "Conflict",
-      detail: `Job ${row.id} was cancelled; stop training it`,
-      extra: { job: row.id, status: row.status },
-    });
-  }
-  if (row.status !== "running") {
-    return new Problem({
-      status: 409,
-      slug: "job-finished",
-      title: "Conflict",
-      detail: `Job ${row.id} already ${row.status}`,
-      extra: { job: row.id, status: row.status },
-    });
-  }
-  if ((row.lease_expires_at ?? 0) < now) {
-    return new Problem({
-      status: 409,
-      slug: "lease-expired",
-      title: "Conflict",
-      detail: `The lease on job ${row.id} expired; lease the job again`,
-      extra: { job: row.id },
-    });
-  }
-  return null;
+  return leaseConflict(row, now, `Job ${row.id} was cancelled; stop training it`);
 }
 
 function leaseBody(row: JobRow, ttlSeconds: number, origin: string) {
