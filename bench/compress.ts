@@ -11,13 +11,14 @@
 // The Python side runs scripts/fixtures/make_quantizer_reference.py from the project's .venv
 // (or EDGETUNE_PYTHON).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { readModelFile, writeModelFile } from "../compression/onnx-io/files.ts";
 import { type PresetOptions, preset, runRecipe } from "../compression/recipes/index.ts";
 import { pythonEnvironment, repoRoot } from "../training-runner/python-env.ts";
+import { median, writeResult } from "./report.ts";
 
 const RUNS = Number(process.env.EDGETUNE_BENCH_RUNS ?? 5);
 const script = join(repoRoot, "scripts", "fixtures", "make_quantizer_reference.py");
@@ -43,12 +44,6 @@ const pairs = [
   { ours: "q4", options: {}, theirs: "q4_gather" },
   { ours: "q4", options: { embeddings: "keep" }, theirs: "q4" },
 ] as const satisfies readonly { ours: string; options: PresetOptions; theirs: string }[];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 async function ours(path: string, name: string, options: PresetOptions) {
   const out = join(tmp, `ours-${name}.onnx`);
@@ -119,7 +114,4 @@ const result = {
   theirVersions: theirs.versions,
   rows,
 };
-const dir = join(import.meta.dirname, "results");
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "compress.json"), `${JSON.stringify(result, null, 2)}\n`);
-console.log(`wrote ${join(dir, "compress.json")}`);
+console.log(`wrote ${writeResult("compress", result)}`);

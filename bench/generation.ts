@@ -6,7 +6,7 @@
 // same work; runs are interleaved and medians reported. Writes bench/results/generation.json.
 //
 //   node --import tsx bench/generation.ts
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -14,6 +14,7 @@ import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
 import { createTextGenerator, type GenerateOptions } from "../client/text-generator.ts";
 import { repoRoot } from "../training-runner/python-env.ts";
+import { writeResult } from "./report.ts";
 
 const RUNS = Number(process.env.EDGETUNE_GENERATION_RUNS ?? 9);
 const fixture = join(repoRoot, "functions", "inference", "fixtures", "tiny-gpt2");
@@ -80,8 +81,11 @@ for (const runtime of Object.keys(runtimes) as (keyof typeof runtimes)[]) {
   );
 }
 
-mkdirSync(join(repoRoot, "bench", "results"), { recursive: true });
-writeFileSync(
-  join(repoRoot, "bench", "results", "generation.json"),
-  `${JSON.stringify({ bench: "generation", date: new Date().toISOString(), cpu: cpus()[0]?.model, runs: RUNS, prompt: PROMPT, results }, null, 2)}\n`,
-);
+writeResult("generation", {
+  bench: "generation",
+  date: new Date().toISOString(),
+  cpu: cpus()[0]?.model,
+  runs: RUNS,
+  prompt: PROMPT,
+  results,
+});

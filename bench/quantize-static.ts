@@ -10,7 +10,7 @@
 //
 //   node --import tsx bench/quantize-static.ts          (EDGETUNE_BENCH_RUNS=5 by default)
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -22,6 +22,7 @@ import type { ModelProto } from "../compression/onnx-io/onnx-types.ts";
 import { quantizeStaticInt8 } from "../compression/passes/quantize-static-int8.ts";
 import { floats, runFloat, top1Agreement } from "../compression/quantize/test-support.ts";
 import { pythonEnvironment, repoRoot } from "../training-runner/python-env.ts";
+import { median, writeResult } from "./report.ts";
 
 const RUNS = Number(process.env.EDGETUNE_BENCH_RUNS ?? 5);
 const script = join(repoRoot, "scripts", "fixtures", "make_static_quantizer_reference.py");
@@ -53,12 +54,6 @@ const evaluation = {
 async function runProbe(probe: ModelProto, feeds: Record<string, ort.Tensor>) {
   const out = await runFloat(probe, feeds);
   return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { data: t.data as Float32Array }]));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
@@ -148,7 +143,4 @@ const result = {
   theirVersions: theirs.versions,
   rows,
 };
-const dir = join(import.meta.dirname, "results");
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "quantize-static.json"), `${JSON.stringify(result, null, 2)}\n`);
-console.log(`wrote ${join(dir, "quantize-static.json")}`);
+console.log(`wrote ${writeResult("quantize-static", result)}`);

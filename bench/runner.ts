@@ -21,6 +21,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { runTrainer, type StartEvent, type StepEvent } from "../training-runner/index.ts";
 import { pythonEnvironment, repoRoot } from "../training-runner/python-env.ts";
+import { median, writeResult } from "./report.ts";
 
 const RUNS = Number(process.env.EDGETUNE_BENCH_RUNS ?? 1);
 const BASE = process.env.EDGETUNE_BENCH_BASE ?? "tiny-bert";
@@ -166,14 +167,6 @@ function peakMemory(name: string, techniques: unknown[]) {
   };
 }
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 try {
   const pairs: { trainer: number; bare: number; ratio: number }[] = [];
   const trainerWindows: number[] = [];
@@ -240,8 +233,7 @@ try {
       peak_rss_ratio: lora.peak_rss_mib / full.peak_rss_mib,
     },
   };
-  mkdirSync(join(repoRoot, "bench", "results"), { recursive: true });
-  writeFileSync(join(repoRoot, "bench", "results", "runner.json"), `${JSON.stringify(result, null, 2)}\n`);
+  writeResult("runner", result);
   console.log(JSON.stringify({ throughput: result.throughput, lora_vs_full: result.lora_vs_full }, null, 2));
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -4,11 +4,12 @@
 // Writes bench/results/worker-artifacts.json.
 //
 //   node --import tsx bench/worker-artifacts.ts        (EDGETUNE_BENCH_MB sets the file size, default 32)
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { startLocalWorker } from "../functions/local.ts";
+import { writeResult } from "./report.ts";
 
 const MB = Number(process.env.EDGETUNE_BENCH_MB ?? 32);
 const token = "bench-token";
@@ -70,8 +71,7 @@ try {
     download: { bytes: download.value.byteLength, ms: Math.round(download.ms), MiBps: mbps(download.ms) },
     range1MiB: { bytes: ranged.value.byteLength, ms: Math.round(ranged.ms) },
   };
-  mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/worker-artifacts.json", `${JSON.stringify(result, null, 2)}\n`);
+  writeResult("worker-artifacts", result);
   console.log(JSON.stringify(result, null, 2));
 } finally {
   await worker.stop();
