@@ -3,8 +3,8 @@
 // otherwise its token vectors (last_hidden_state) are pooled: the mean over the text's real tokens
 // (padding masked out, as sentence-transformers does) or the first ([CLS]) token. Optionally
 // L2-normalized, for cosine similarity by dot product.
-import { Tokenizer } from "@huggingface/tokenizers";
 import type { InferenceSession, Tensor } from "onnxruntime-common";
+import { encoderBatcher } from "./encoder-batch.ts";
 import type { OrtModule } from "./text-classifier.ts";
 
 export type Pooling = "mean" | "cls";
@@ -31,11 +31,6 @@ export interface FeatureExtractor {
   readonly outputName: string;
 }
 
-function truncate(ids: number[], maxLength: number): number[] {
-  if (ids.length <= maxLength) return ids;
-  return [...ids.slice(0, maxLength - 1), ids[ids.length - 1] as number];
-}
-
 function l2normalize(v: number[]): number[] {
   const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
   return norm === 0 ? v : v.map((x) => x / norm);
@@ -43,9 +38,7 @@ function l2normalize(v: number[]): number[] {
 
 export function createFeatureExtractor(options: FeatureExtractorOptions): FeatureExtractor {
   const { ort, session, maxLength } = options;
-  const tokenizer = new Tokenizer(options.tokenizerJson, options.tokenizerConfig);
-  const padToken = (options.tokenizerConfig as { pad_token?: string }).pad_token ?? "[PAD]";
-  const padId = tokenizer.token_to_id(padToken) ?? 0;
+  const encoder = encoderBatcher(ort, session, options.tokenizerJson, options.tokenizerConfig, maxLength);
   const outputName = session.outputNames.includes("sentence_embedding")
     ? "sentence_embedding"
     : session.outputNames.includes("last_hidden_state")
@@ -55,27 +48,10 @@ export function createFeatureExtractor(options: FeatureExtractorOptions): Featur
   return {
     maxLength,
     outputName,
-    tokenCount: (text) => tokenizer.encode(text).ids.length,
+    tokenCount: encoder.tokenCount,
     async embed(texts, embedOptions = {}) {
       if (texts.length === 0) return [];
-      const encoded = texts.map((t) => truncate(tokenizer.encode(t).ids, maxLength));
-      const width = Math.max(...encoded.map((ids) => ids.length));
-      const ids = new BigInt64Array(texts.length * width).fill(BigInt(padId));
-      const mask = new BigInt64Array(texts.length * width);
-      encoded.forEach((row, r) => {
-        row.forEach((id, c) => {
-          ids[r * width + c] = BigInt(id);
-          mask[r * width + c] = 1n;
-        });
-      });
-      const dims = [texts.length, width];
-      const feeds: Record<string, Tensor> = { input_ids: new ort.Tensor("int64", ids, dims) };
-      if (session.inputNames.includes("attention_mask")) {
-        feeds.attention_mask = new ort.Tensor("int64", mask, dims);
-      }
-      if (session.inputNames.includes("token_type_ids")) {
-        feeds.token_type_ids = new ort.Tensor("int64", new BigInt64Array(ids.length), dims);
-      }
+      const { rows: encoded, width, feeds } = encoder.batch(texts);
       const output = (await session.run(feeds))[outputName] as Tensor;
       const data = output.data as Float32Array;
       const hidden = output.dims[output.dims.length - 1] as number;

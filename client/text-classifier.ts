@@ -1,8 +1,8 @@
 // A text classifier over an onnxruntime session: tokenizers.js in, labels and scores out.
 // It takes the onnxruntime module as an argument (node, web or the Worker's wasm build all share
 // onnxruntime-common's API), so the same code serves in Node, in the browser and inside workerd.
-import { Tokenizer } from "@huggingface/tokenizers";
 import type { InferenceSession, Tensor, TypedTensor } from "onnxruntime-common";
+import { encoderBatcher } from "./encoder-batch.ts";
 
 export interface OrtModule {
   Tensor: typeof Tensor;
@@ -40,41 +40,17 @@ function softmax(logits: ArrayLike<number>): number[] {
   return exps.map((e) => e / sum);
 }
 
-function truncate(ids: number[], maxLength: number): number[] {
-  if (ids.length <= maxLength) return ids;
-  return [...ids.slice(0, maxLength - 1), ids[ids.length - 1] as number];
-}
-
 export function createTextClassifier(options: TextClassifierOptions): TextClassifier {
   const { ort, session, labels, maxLength } = options;
-  const tokenizer = new Tokenizer(options.tokenizerJson, options.tokenizerConfig);
-  const padToken = (options.tokenizerConfig as { pad_token?: string }).pad_token ?? "[PAD]";
-  const padId = tokenizer.token_to_id(padToken) ?? 0;
-  const wantsTokenTypes = session.inputNames.includes("token_type_ids");
+  const encoder = encoderBatcher(ort, session, options.tokenizerJson, options.tokenizerConfig, maxLength);
   const outputName = session.outputNames.includes("logits") ? "logits" : (session.outputNames[0] as string);
 
   return {
     maxLength,
-    tokenCount: (text) => tokenizer.encode(text).ids.length,
+    tokenCount: encoder.tokenCount,
     async classify(texts) {
       if (texts.length === 0) return [];
-      const encoded = texts.map((t) => truncate(tokenizer.encode(t).ids, maxLength));
-      const width = Math.max(...encoded.map((ids) => ids.length));
-      const ids = new BigInt64Array(texts.length * width).fill(BigInt(padId));
-      const mask = new BigInt64Array(texts.length * width);
-      encoded.forEach((row, r) => {
-        row.forEach((id, c) => {
-          ids[r * width + c] = BigInt(id);
-          mask[r * width + c] = 1n;
-        });
-      });
-      const dims = [texts.length, width];
-      const feeds: Record<string, Tensor> = {
-        input_ids: new ort.Tensor("int64", ids, dims),
-        attention_mask: new ort.Tensor("int64", mask, dims),
-      };
-      if (wantsTokenTypes)
-        feeds.token_type_ids = new ort.Tensor("int64", new BigInt64Array(ids.length), dims);
+      const { rows: encoded, feeds } = encoder.batch(texts);
       const outputs = await session.run(feeds);
       const logits = outputs[outputName] as TypedTensor<"float32">;
       const classes = logits.dims[1] ?? 0;

@@ -1,0 +1,54 @@
+// Texts into a BERT-style encoder's feeds, as the text classifier and the feature extractor both need
+// them: tokenized with tokenizers.js, cut to the model's length (keeping the final special token),
+// padded to the longest text, with an attention mask and, where the model reads them, zero token types.
+import { Tokenizer } from "@huggingface/tokenizers";
+import type { InferenceSession, Tensor } from "onnxruntime-common";
+import type { OrtModule } from "./text-classifier.ts";
+
+export interface EncoderBatcher {
+  /** Tokens a text becomes, special tokens included, before any truncation. */
+  tokenCount(text: string): number;
+  /** Each text's token ids, truncated, and the feeds holding them padded to `width`. */
+  batch(texts: readonly string[]): { rows: number[][]; width: number; feeds: Record<string, Tensor> };
+}
+
+function truncate(ids: number[], maxLength: number): number[] {
+  if (ids.length <= maxLength) return ids;
+  return [...ids.slice(0, maxLength - 1), ids[ids.length - 1] as number];
+}
+
+export function encoderBatcher(
+  ort: OrtModule,
+  session: InferenceSession,
+  tokenizerJson: object,
+  tokenizerConfig: object,
+  maxLength: number,
+): EncoderBatcher {
+  const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+  const padToken = (tokenizerConfig as { pad_token?: string }).pad_token ?? "[PAD]";
+  const padId = tokenizer.token_to_id(padToken) ?? 0;
+  return {
+    tokenCount: (text) => tokenizer.encode(text).ids.length,
+    batch(texts) {
+      const rows = texts.map((t) => truncate(tokenizer.encode(t).ids, maxLength));
+      const width = Math.max(...rows.map((ids) => ids.length));
+      const ids = new BigInt64Array(texts.length * width).fill(BigInt(padId));
+      const mask = new BigInt64Array(texts.length * width);
+      rows.forEach((row, r) => {
+        row.forEach((id, c) => {
+          ids[r * width + c] = BigInt(id);
+          mask[r * width + c] = 1n;
+        });
+      });
+      const dims = [texts.length, width];
+      const feeds: Record<string, Tensor> = { input_ids: new ort.Tensor("int64", ids, dims) };
+      if (session.inputNames.includes("attention_mask")) {
+        feeds.attention_mask = new ort.Tensor("int64", mask, dims);
+      }
+      if (session.inputNames.includes("token_type_ids")) {
+        feeds.token_type_ids = new ort.Tensor("int64", new BigInt64Array(ids.length), dims);
+      }
+      return { rows, width, feeds };
+    },
+  };
+}
