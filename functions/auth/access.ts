@@ -17,6 +17,19 @@ export function modelNotFound(name: string): Problem {
   });
 }
 
+/** 404 for a model without the requested version (or, with none requested, without any published one). */
+export function versionNotFound(name: string, requested: string | undefined): Problem {
+  return new Problem({
+    status: 404,
+    slug: "version-not-found",
+    title: "Not Found",
+    detail: requested
+      ? `${name} has no published version ${requested}`
+      : `${name} has no published version yet`,
+    extra: { model: name, ...(requested ? { version: requested } : {}) },
+  });
+}
+
 /**
  * The model, once the caller may read it; `preAuthorized` skips the token check (a verified signed
  * URL). Throws 401/403 for a caller without access, then 404 when there is no such model.

@@ -3,9 +3,8 @@
 // says what there is instead. Every request asks the registry (one D1 query) which manifest the version
 // has now, so a newly published version, or variants added to one, are seen at once; the manifest
 // itself is content-addressed and parsed once per isolate (manifest-cache.ts).
-import { modelNotFound } from "../auth/access.ts";
+import { modelNotFound, versionNotFound } from "../auth/access.ts";
 import type { Env } from "../env.ts";
-import { Problem } from "../problem.ts";
 import { getModelVersion } from "../registry/db.ts";
 import { parseParam, VersionName } from "../registry/names.ts";
 import type { Manifest, ManifestVariant } from "../schemas.ts";
@@ -30,16 +29,7 @@ export function resolveVariant(
       requestedVersion === undefined ? undefined : parseParam(VersionName, "version", requestedVersion);
     const { model, version } = await getModelVersion(env.REGISTRY, name, requested);
     if (!model) throw modelNotFound(name);
-    if (!version) {
-      throw new Problem({
-        status: 404,
-        slug: "version-not-found",
-        title: "Not Found",
-        detail: requested
-          ? `${name} has no published version ${requested}`
-          : `${name} has no published version yet`,
-      });
-    }
+    if (!version) throw versionNotFound(name, requested);
     const manifest = await cachedManifest(
       env.ARTIFACTS,
       version.manifestSha256,

@@ -1,10 +1,9 @@
 // `GET /v1/models/{name}/manifest[?version=]`: a published version's edgetune.json (the latest
 // version by default), with ETag = its sha256 so clients revalidate cheaply.
 import { Hono } from "hono";
-import { readableModel } from "../auth/access.ts";
+import { readableModel, versionNotFound } from "../auth/access.ts";
 import { conform } from "../conform.ts";
 import type { AppEnv } from "../env.ts";
-import { Problem } from "../problem.ts";
 import { getVersion } from "../registry/db.ts";
 import { ModelName, parseParam, VersionName } from "../registry/names.ts";
 import { Manifest } from "../schemas.ts";
@@ -17,17 +16,7 @@ export const manifest = new Hono<AppEnv>().get("/v1/models/:name/manifest", asyn
   const requested = query === undefined ? undefined : parseParam(VersionName, "version", query);
   const model = await readableModel(c, name);
   const version = await getVersion(c.env.REGISTRY, name, requested);
-  if (!version) {
-    throw new Problem({
-      status: 404,
-      slug: "version-not-found",
-      title: "Not Found",
-      detail: requested
-        ? `${name} has no published version ${requested}`
-        : `${name} has no published version yet`,
-      extra: { model: name, ...(requested ? { version: requested } : {}) },
-    });
-  }
+  if (!version) throw versionNotFound(name, requested);
   const etag = `"${version.manifestSha256}"`;
   const visibility = model.public ? "public" : "private";
   c.header("etag", etag);
