@@ -5,11 +5,31 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import type { InferenceSession, Tensor } from "onnxruntime-common";
 import type { OrtModule } from "./text-classifier.ts";
 
+/** A text longer than the model reads, when truncation was not asked for. */
+export class TextTooLongError extends Error {
+  override name = "TextTooLongError";
+  constructor(
+    readonly index: number,
+    readonly tokens: number,
+    readonly maxTokens: number,
+  ) {
+    super(`text ${index} is ${tokens} tokens; the model reads at most ${maxTokens}`);
+  }
+}
+
+export interface BatchOptions {
+  /** true (the default): cut longer texts to the model's length; false: refuse them (TextTooLongError). */
+  truncation?: boolean;
+}
+
 export interface EncoderBatcher {
   /** Tokens a text becomes, special tokens included, before any truncation. */
   tokenCount(text: string): number;
   /** Each text's token ids, truncated, and the feeds holding them padded to `width`. */
-  batch(texts: readonly string[]): { rows: number[][]; width: number; feeds: Record<string, Tensor> };
+  batch(
+    texts: readonly string[],
+    options?: BatchOptions,
+  ): { rows: number[][]; width: number; feeds: Record<string, Tensor> };
 }
 
 function truncate(ids: number[], maxLength: number): number[] {
@@ -29,8 +49,13 @@ export function encoderBatcher(
   const padId = tokenizer.token_to_id(padToken) ?? 0;
   return {
     tokenCount: (text) => tokenizer.encode(text).ids.length,
-    batch(texts) {
-      const rows = texts.map((t) => truncate(tokenizer.encode(t).ids, maxLength));
+    batch(texts, options = {}) {
+      const rows = texts.map((text, index) => {
+        const ids = tokenizer.encode(text).ids;
+        if (options.truncation === false && ids.length > maxLength)
+          throw new TextTooLongError(index, ids.length, maxLength);
+        return truncate(ids, maxLength);
+      });
       const width = Math.max(...rows.map((ids) => ids.length));
       const ids = new BigInt64Array(texts.length * width).fill(BigInt(padId));
       const mask = new BigInt64Array(texts.length * width);

@@ -4,7 +4,7 @@
 // (padding masked out, as sentence-transformers does) or the first ([CLS]) token. Optionally
 // L2-normalized, for cosine similarity by dot product.
 import type { InferenceSession, Tensor } from "onnxruntime-common";
-import { encoderBatcher } from "./encoder-batch.ts";
+import { type BatchOptions, encoderBatcher } from "./encoder-batch.ts";
 import type { OrtModule } from "./text-classifier.ts";
 
 export type Pooling = "mean" | "cls";
@@ -18,7 +18,7 @@ export interface FeatureExtractorOptions {
   maxLength: number;
 }
 
-export interface EmbedOptions {
+export interface EmbedOptions extends BatchOptions {
   pooling?: Pooling;
   normalize?: boolean;
 }
@@ -51,7 +51,7 @@ export function createFeatureExtractor(options: FeatureExtractorOptions): Featur
     tokenCount: encoder.tokenCount,
     async embed(texts, embedOptions = {}) {
       if (texts.length === 0) return [];
-      const { rows: encoded, width, feeds } = encoder.batch(texts);
+      const { rows: encoded, width, feeds } = encoder.batch(texts, embedOptions);
       const output = (await session.run(feeds))[outputName] as Tensor;
       const data = output.data as Float32Array;
       const hidden = output.dims[output.dims.length - 1] as number;

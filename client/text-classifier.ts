@@ -2,7 +2,7 @@
 // It takes the onnxruntime module as an argument (node, web or the Worker's wasm build all share
 // onnxruntime-common's API), so the same code serves in Node, in the browser and inside workerd.
 import type { InferenceSession, Tensor, TypedTensor } from "onnxruntime-common";
-import { encoderBatcher } from "./encoder-batch.ts";
+import { type BatchOptions, encoderBatcher } from "./encoder-batch.ts";
 
 export interface OrtModule {
   Tensor: typeof Tensor;
@@ -26,7 +26,8 @@ export interface Prediction {
 }
 
 export interface TextClassifier {
-  classify(texts: readonly string[]): Promise<Prediction[]>;
+  /** Longer texts are cut to maxLength, or refused with TextTooLongError under `truncation: false`. */
+  classify(texts: readonly string[], options?: BatchOptions): Promise<Prediction[]>;
   /** Tokens each text becomes, special tokens included, before any truncation. */
   tokenCount(text: string): number;
   readonly maxLength: number;
@@ -48,9 +49,9 @@ export function createTextClassifier(options: TextClassifierOptions): TextClassi
   return {
     maxLength,
     tokenCount: encoder.tokenCount,
-    async classify(texts) {
+    async classify(texts, options) {
       if (texts.length === 0) return [];
-      const { rows: encoded, feeds } = encoder.batch(texts);
+      const { rows: encoded, feeds } = encoder.batch(texts, options);
       const outputs = await session.run(feeds);
       const logits = outputs[outputName] as TypedTensor<"float32">;
       const classes = logits.dims[1] ?? 0;

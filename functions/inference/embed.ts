@@ -2,10 +2,10 @@
 // (mean or CLS) unless the model has a sentence_embedding output, optionally L2-normalized. Texts longer
 // than the model reads are refused unless truncation is asked for, as in classification.
 import type { Env } from "../env.ts";
-import { Problem } from "../problem.ts";
 import { loadFeatureExtractor } from "./loaded-model.ts";
 import { resolveVariant } from "./resolve.ts";
 import type { FeatureExtractionRequest, FeatureExtractionResponse } from "./schemas.ts";
+import { refusingLongTexts } from "./text-too-long.ts";
 
 export async function embed(
   env: Env,
@@ -15,21 +15,8 @@ export async function embed(
   const { manifest, variant, version } = await resolveVariant(env, name, r.version, r.variant);
   const extractor = await loadFeatureExtractor(env.ARTIFACTS, manifest, variant);
   const texts = r.texts ?? [r.text as string];
-  if (!r.truncation) {
-    texts.forEach((text, index) => {
-      const tokens = extractor.tokenCount(text);
-      if (tokens > extractor.maxLength) {
-        throw new Problem({
-          status: 422,
-          slug: "text-too-long",
-          title: "Unprocessable Content",
-          detail: `text ${index} is ${tokens} tokens; ${name} reads at most ${extractor.maxLength}. Shorten it or send "truncation": true`,
-          extra: { index, tokens, maxTokens: extractor.maxLength },
-        });
-      }
-    });
-  }
-  const embeddings = await extractor.embed(texts, { pooling: r.pooling, normalize: r.normalize });
+  const options = { pooling: r.pooling, normalize: r.normalize, truncation: r.truncation === true };
+  const embeddings = await refusingLongTexts(name, () => extractor.embed(texts, options));
   return {
     model: name,
     version,

@@ -31,6 +31,7 @@ import {
   taskOf,
 } from "./schemas.ts";
 import { currentTimings, RequestTimings, timed, withTimings } from "./server-timing.ts";
+import { refusingLongTexts } from "./text-too-long.ts";
 
 /** The classifier of a model's version (latest by default) and variant (fp32 by default). */
 export async function resolveClassifier(
@@ -55,21 +56,8 @@ async function classify(env: Env, name: string, request: InferRequest): Promise<
   // tokenize: the classifier's own time (tokenizer, tensors, softmax), its session runs taken out
   const runBefore = currentTimings()?.get("run") ?? 0;
   const t0 = performance.now();
-  if (!request.truncation) {
-    texts.forEach((text, index) => {
-      const tokens = classifier.tokenCount(text);
-      if (tokens > classifier.maxLength) {
-        throw new Problem({
-          status: 422,
-          slug: "text-too-long",
-          title: "Unprocessable Content",
-          detail: `text ${index} is ${tokens} tokens; ${name} reads at most ${classifier.maxLength}. Shorten it or send "truncation": true`,
-          extra: { index, tokens, maxTokens: classifier.maxLength },
-        });
-      }
-    });
-  }
-  const predictions = await classifier.classify(texts);
+  const truncation = request.truncation === true;
+  const predictions = await refusingLongTexts(name, () => classifier.classify(texts, { truncation }));
   const run = (currentTimings()?.get("run") ?? 0) - runBefore;
   currentTimings()?.add("tokenize", performance.now() - t0 - run);
   return { model: name, version, variant, task: "text-classification", predictions };
