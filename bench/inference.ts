@@ -4,19 +4,22 @@
 // WASM build the Worker runs, here in Node), on the same model (functions/inference's tiny-spam
 // classifier, published as a version) and the same tokenized inputs; cold start (the first inference
 // request a freshly started workerd answers); a load run with bounded concurrency on loopback, with its
-// errors and the workerd process's resident memory. workerd does not report an isolate's heap to
-// its embedder, so memory is the RSS of the workerd process (/proc), which includes the runtime
-// itself. Each Worker response's Server-Timing header (functions/inference/server-timing.ts) splits its
-// time inside the isolate (resolve, load, tokenize, run, total), so the Worker's overhead over
-// onnxruntime-web's session.run is reported both inside the isolate and end to end, and the first
-// request of a fresh workerd is split from the process boot (measured by a first GET /v1/health) into
-// handler time and the rest. GET /v1/health's warm p50 is the floor of any request. Timings of one
-// machine, compared as ratios, never asserted. Writes bench/results/inference.json.
+// errors and the workerd process's resident memory. Requests go over kept-alive node:http connections:
+// Node's fetch spends about a millisecond a request of its own, so the health floor is reported both
+// ways. workerd does not report an isolate's heap to its embedder, so memory is the RSS of the workerd
+// process (/proc), which includes the runtime itself. Each Worker response's Server-Timing header
+// (functions/inference/server-timing.ts) splits its time inside the isolate (resolve, load, tokenize,
+// run, total), so the Worker's overhead over onnxruntime-web's session.run is reported both inside the
+// isolate and end to end, and the first request of a fresh workerd is split from the process boot
+// (measured by a first GET /v1/health) into handler time and the rest. GET /v1/health's warm p50 is the
+// floor of any request. Timings of one machine, compared as ratios, never asserted. Writes
+// bench/results/inference.json.
 //
 //   node --import tsx bench/inference.ts    (EDGETUNE_BENCH_RUNS: timed warm runs, default 300;
 //                                            EDGETUNE_BENCH_LOAD: concurrency × requests, default 8x200)
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,7 +77,7 @@ function workerdRssMiB(): number {
 let droppedConnections = 0;
 
 /** Server-Timing phases (`name;dur=ms, ...`) of one response, in ms by name. */
-function serverTiming(header: string | null): Record<string, number> {
+function serverTiming(header: string | undefined): Record<string, number> {
   const phases: Record<string, number> = {};
   for (const entry of (header ?? "").split(",")) {
     const match = /^\s*([\w-]+);dur=([\d.]+)\s*$/.exec(entry);
@@ -83,31 +86,70 @@ function serverTiming(header: string | null): Record<string, number> {
   return phases;
 }
 
-/** One classification request for sample `i`; throws unless it is 200 with the fixture's label. Returns its Server-Timing. */
-async function infer(worker: LocalWorker, i: number, attempt = 0): Promise<Record<string, number>> {
-  const text = texts[i] as string;
-  let res: Response;
-  try {
-    res = await fetch(`${worker.url}/v1/models/tiny-spam/infer`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({ text, version: "1", truncation: true }),
-    });
-  } catch (e) {
-    const code = (e as { cause?: { code?: string } }).cause?.code;
-    if (attempt > 0 || (code !== "UND_ERR_SOCKET" && code !== "ECONNRESET" && code !== "EPIPE")) throw e;
+// The timed requests go through node:http with kept-alive connections, one per concurrent client: Node's
+// fetch (undici) spends about a millisecond of its own on every request on this machine, which is the
+// client's time, not the Worker's (warm.healthFetch shows it).
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request over a kept-alive connection; a connection the server had closed is retried once on a new one. */
+function request(
+  worker: LocalWorker,
+  method: string,
+  path: string,
+  body?: string,
+  attempt = 0,
+): Promise<Reply> {
+  const url = new URL(path, worker.url);
+  return new Promise<Reply>((resolve, reject) => {
+    const req = http.request(
+      { host: url.hostname, port: url.port, path: url.pathname, method, agent, headers: body ? auth : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  }).catch((e: NodeJS.ErrnoException) => {
+    if (attempt > 0 || !["ECONNRESET", "EPIPE"].includes(e.code ?? "")) throw e;
     droppedConnections++;
-    return infer(worker, i, attempt + 1);
-  }
-  const body = (await res.json()) as { predictions?: { label: string }[] };
-  if (res.status !== 200) throw new Error(`infer: ${res.status} ${JSON.stringify(body)}`);
-  const label = body.predictions?.[0]?.label;
+    return request(worker, method, path, body, attempt + 1);
+  });
+}
+
+/** One classification request for sample `i`; throws unless it is 200 with the fixture's label. Returns its Server-Timing. */
+async function infer(worker: LocalWorker, i: number): Promise<Record<string, number>> {
+  const text = texts[i] as string;
+  const body = JSON.stringify({ text, version: "1", truncation: true });
+  const res = await request(worker, "POST", "/v1/models/tiny-spam/infer", body);
+  if (res.status !== 200) throw new Error(`infer: ${res.status} ${res.body}`);
+  const label = (JSON.parse(res.body) as { predictions?: { label: string }[] }).predictions?.[0]?.label;
   if (label !== expected.predictions[i]?.label) throw new Error(`sample ${i}: label ${label}, want native's`);
-  return serverTiming(res.headers.get("server-timing"));
+  return serverTiming(res.headers["server-timing"] as string | undefined);
 }
 
 /** GET /v1/health (no auth, no model): the floor of any request through local workerd. */
 async function health(worker: LocalWorker): Promise<void> {
+  const res = await request(worker, "GET", "/v1/health");
+  if (res.status !== 200) throw new Error(`health: ${res.status}`);
+}
+
+/** The same GET /v1/health through Node's fetch, for the client's own share. */
+async function healthFetch(worker: LocalWorker): Promise<void> {
   const res = await fetch(`${worker.url}/v1/health`);
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`health: ${res.status}`);
@@ -271,14 +313,17 @@ try {
   const workerTimes = await timeRuns(async (i) => phases.push(await infer(worker, i)));
   const inside = phaseP50s(phases.slice(-RUNS));
   const healthTimes = await timeRuns(() => health(worker));
+  const healthFetchTimes = await timeRuns(() => healthFetch(worker));
   const nodeTimes = await ortNodeTimes(feeds);
   const webTimes = await ortWebTimes(feeds);
   const warm = {
     worker: summary(workerTimes),
     /** p50 of each Server-Timing phase of the same requests, measured inside the isolate */
     workerServerTimingP50Ms: inside,
-    /** GET /v1/health end to end: loopback HTTP through wrangler's proxy and workerd, no model work */
+    /** GET /v1/health end to end: loopback HTTP to workerd, no model work */
     health: summary(healthTimes),
+    /** the same through Node's fetch (undici) instead of node:http: the client's own cost */
+    healthFetch: summary(healthFetchTimes),
     ortNode: summary(nodeTimes),
     ortWeb: summary(webTimes),
   };
@@ -364,7 +409,7 @@ try {
       "worker: POST /v1/models/tiny-spam/infer end to end over loopback HTTP (JSON, auth, tokenizer, WASM session)",
       "ortNode / ortWeb: session.run alone on the same tokenized feeds, one thread each, in this Node process",
       "workerServerTimingP50Ms: the Worker's Server-Timing phases (auth, parse, resolve = D1 + manifest, load = cached model, run = session.run, tokenize = tokenizer, tensors and softmax, total = the handler); workerd's clock ticks in whole milliseconds",
-      "coldStart: startMs = wrangler's startWorker until it reports ready; firstHealthMs = the first GET /v1/health after that (the rest of workerd's boot: it goes on after ready, and the isolate's script); firstRequestMs = the first inference request after that, end to end, with its Server-Timing: load-wasm (ORT's wasm instance), load-read (R2), load-session (session, with ORT's one-time init), load-build (tokenizer)",
+      "coldStart: startMs = startLocalWorker (wrangler bundles the Worker, Miniflare starts workerd, migrations) until it returns; firstHealthMs = the first GET /v1/health after that (the rest of workerd's boot: it goes on after ready, and the isolate's script); firstRequestMs = the first inference request after that, end to end, with its Server-Timing: load-wasm (ORT's wasm instance), load-read (R2), load-session (session, with ORT's one-time init), load-build (tokenizer)",
     ],
   };
   writeResult("inference", result);

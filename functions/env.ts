@@ -10,6 +10,12 @@ export interface Env {
    */
   EDGETUNE_WORKER_COMPRESSION_MAX_BYTES?: string;
   /**
+   * How long (ms, a decimal string) an isolate reuses the registry's answer to which manifest a
+   * model's version has, on the inference and evaluation paths; "0" asks D1 on every request.
+   * Unset: 1000 (registry/model-version-cache.ts).
+   */
+  EDGETUNE_REGISTRY_CACHE_MS?: string;
+  /**
    * Secret: the API tokens, as JSON `{ "<sha256 hex of token>": ["read" | "write" | "admin", ...] }`.
    * Only hashes are configured, so the secret never holds a usable token. Unset: no token is valid.
    */

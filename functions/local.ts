@@ -1,13 +1,18 @@
 // Node side: runs the edge API in real workerd on this machine (`edgetune serve`, the demo, tests).
-// wrangler bundles functions/index.ts and applies wrangler.toml (vars and every binding: R2, D1, Queues…);
-// Miniflare simulates the bindings, with their state persisted under `stateDir`. Before the Worker
-// starts, the registry's migrations (functions/migrations) are applied to that persisted D1, and a
-// dev token (if any) is configured the way a deployment configures its secrets.
+// wrangler bundles functions/index.ts as a deployment would (local-bundle.ts) and reads wrangler.toml's
+// vars and bindings (R2, D1, Queues…); Miniflare runs that bundle in one workerd, simulating the
+// bindings with their state persisted under `stateDir`, in wrangler's layout (`<stateDir>/v3/…`), so
+// `wrangler d1 … --local --persist-to <stateDir>` sees the same registry. Before the Worker answers,
+// the registry's migrations (functions/migrations) are applied to that D1, and a dev token (if any)
+// is configured the way a deployment configures its secrets.
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { getPlatformProxy, unstable_startWorker } from "wrangler";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { bundleWorker } from "./local-bundle.ts";
 
 export interface LocalWorkerOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
@@ -53,37 +58,25 @@ export function splitSql(sql: string): string[] {
  * `wrangler d1 migrations apply --local --persist-to <stateDir>` agrees), each file in one batch.
  * Returns the names applied.
  */
-async function applyMigrations(stateDir: string): Promise<string[]> {
-  const proxy = await getPlatformProxy<{ REGISTRY: D1Like }>({
-    configPath,
-    persist: { path: join(stateDir, "v3") },
-    remoteBindings: false,
-  });
-  try {
-    const db = proxy.env.REGISTRY;
-    await db
-      .prepare(
-        "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
-      )
-      .run();
-    const done = new Set(
-      (await db.prepare("SELECT name FROM d1_migrations").all()).results.map((r) => String(r.name)),
-    );
-    const files = (await readdir(migrationsDir)).filter((f) => f.endsWith(".sql")).sort();
-    const applied: string[] = [];
-    for (const name of files) {
-      if (done.has(name)) continue;
-      const statements = splitSql(await readFile(join(migrationsDir, name), "utf8")).map((q) =>
-        db.prepare(q),
-      );
-      statements.push(db.prepare("INSERT INTO d1_migrations (name) VALUES (?1)").bind(name));
-      await db.batch(statements);
-      applied.push(name);
-    }
-    return applied;
-  } finally {
-    await proxy.dispose();
+async function applyMigrations(db: D1Like): Promise<string[]> {
+  await db
+    .prepare(
+      "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    )
+    .run();
+  const done = new Set(
+    (await db.prepare("SELECT name FROM d1_migrations").all()).results.map((r) => String(r.name)),
+  );
+  const files = (await readdir(migrationsDir)).filter((f) => f.endsWith(".sql")).sort();
+  const applied: string[] = [];
+  for (const name of files) {
+    if (done.has(name)) continue;
+    const statements = splitSql(await readFile(join(migrationsDir, name), "utf8")).map((q) => db.prepare(q));
+    statements.push(db.prepare("INSERT INTO d1_migrations (name) VALUES (?1)").bind(name));
+    await db.batch(statements);
+    applied.push(name);
   }
+  return applied;
 }
 
 /** The slice of D1's binding used here (Node has no workers-types). */
@@ -98,93 +91,71 @@ interface D1Like {
 }
 
 /** Secrets for a local server with `devToken` (scope admin); none without a token. */
-function devSecrets(devToken: string | undefined) {
+function devSecrets(devToken: string | undefined): Record<string, string> {
   if (!devToken) return {};
   return {
-    EDGETUNE_TOKENS: {
-      type: "secret_text" as const,
-      value: JSON.stringify({ [sha256(devToken)]: ["admin"] }),
-    },
-    EDGETUNE_SIGNING_KEY: {
-      type: "secret_text" as const,
-      value: sha256(`edgetune-local-signing:${devToken}`),
-    },
+    EDGETUNE_TOKENS: JSON.stringify({ [sha256(devToken)]: ["admin"] }),
+    EDGETUNE_SIGNING_KEY: sha256(`edgetune-local-signing:${devToken}`),
   };
 }
 
-/** wrangler's error events are plain objects (`{ reason, cause, source }`), sometimes wrapped in an Error. */
-function asError(event: unknown): Error {
-  if (event instanceof Error) return event;
-  const { reason, cause } = (event ?? {}) as { reason?: unknown; cause?: unknown };
-  return new Error(`local Worker failed: ${String(reason ?? event)}`, { cause });
+/** Rejects after `ms` with `what` (a start that hangs must not hang its caller). */
+function deadline(ms: number, what: string): { expired: Promise<never>; clear(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return { expired, clear: () => clearTimeout(timer) };
 }
 
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
-  process.env.WRANGLER_SEND_METRICS = "false";
-  // Offline, Miniflare would try (and fail, warning once per instance) to fetch the Request.cf object.
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
-
-  await applyMigrations(options.stateDir);
-
-  // Rejects on a bundling error (e.g. a syntax error in functions/).
-  const worker = await unstable_startWorker({
-    config: configPath,
-    sendMetrics: false,
-    // unstable_startWorker does not take wrangler.toml's nodejs_compat for the bundler; without this it
-    // warns on every start that node:async_hooks (the inference route's Server-Timing) is missing.
-    build: { nodejsCompatMode: "v2" },
-    bindings: {
-      ...Object.fromEntries(
-        Object.entries(options.vars ?? {}).map(([name, value]) => [
-          name,
-          { type: "plain_text" as const, value },
-        ]),
-      ),
-      ...devSecrets(options.devToken ?? process.env.EDGETUNE_TOKEN),
-    },
-    dev: {
-      remote: false,
-      persist: options.stateDir,
-      server: { hostname: "127.0.0.1", port: options.port ?? 0 },
-      inspector: false,
-      watch: false,
-      liveReload: false,
-      logLevel: "warn",
-    },
-  });
-
-  // Runtime failures (e.g. the port is taken) arrive as "error" events and leave `ready` pending forever.
-  let started = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const failed = new Promise<never>((_, reject) => {
-    worker.raw.on("error", (event: unknown) => {
-      if (started) console.error(asError(event));
-      else reject(asError(event));
-    });
-    const timeoutMs = options.startTimeoutMs ?? 60_000;
-    timer = setTimeout(
-      () => reject(new Error(`local Worker did not start within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-
+  const timeout = deadline(options.startTimeoutMs ?? 60_000, "starting the local Worker");
+  const bundleDir = await mkdtemp(join(tmpdir(), "edgetune-worker-"));
+  let mf: Miniflare | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    stopping ??= worker.dispose();
+    stopping ??= (async () => {
+      await mf?.dispose();
+      await rm(bundleDir, { recursive: true, force: true });
+    })();
     return stopping;
   };
-
   try {
-    await Promise.race([worker.ready, failed]);
-    const url = (await Promise.race([worker.url, failed])).origin;
-    started = true;
-    return { url, stop };
+    return await Promise.race([
+      timeout.expired,
+      (async () => {
+        const bundle = await bundleWorker(configPath, bundleDir);
+        if (stopping) throw new Error("the local Worker was stopped while it started");
+        const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
+        const { bindings, ...rest } = workerOptions as typeof workerOptions & {
+          bindings?: Record<string, unknown>;
+        };
+        mf = new Miniflare({
+          ...rest,
+          name: "edgetune",
+          modules: bundle.modules,
+          modulesRoot: bundle.root,
+          bindings: {
+            ...bindings,
+            ...options.vars,
+            ...devSecrets(options.devToken ?? process.env.EDGETUNE_TOKEN),
+          },
+          host: "127.0.0.1",
+          port: options.port ?? 0,
+          defaultPersistRoot: join(options.stateDir, "v3"),
+          // offline, fetching the Request.cf object would fail (and warn) on every start
+          cf: false,
+          log: new Log(LogLevel.WARN),
+        });
+        const url = await mf.ready;
+        await applyMigrations((await mf.getD1Database("REGISTRY")) as unknown as D1Like);
+        return { url: url.origin, stop };
+      })(),
+    ]);
   } catch (err) {
-    // dispose() first waits for the proxy to be ready, which a failed start never is: settle it.
-    worker.raw.proxy.ready.reject(err instanceof Error ? err : new Error(String(err)));
     await stop().catch(() => {});
     throw err;
   } finally {
-    clearTimeout(timer);
+    timeout.clear();
   }
 }

@@ -4,6 +4,7 @@
 // each other's variants: the second one's batch changes nothing and it retries on the fresh manifest.
 import { bytesToHex } from "../auth/tokens.ts";
 import { conform } from "../conform.ts";
+import { forgetModel } from "../registry/model-version-cache.ts";
 import { Manifest, type ManifestFile, type ManifestVariant } from "../schemas.ts";
 import { blobKey } from "../storage/blobs.ts";
 
@@ -72,7 +73,10 @@ export async function addVariants(
          FROM json_each(?4) WHERE ${guard}`,
       ).bind(model, version, sha, JSON.stringify(added.map((a) => a.variant))),
     ]);
-    if ((swap?.meta.changes ?? 0) > 0) return { manifestSha256: sha, manifest };
+    if ((swap?.meta.changes ?? 0) > 0) {
+      forgetModel(model);
+      return { manifestSha256: sha, manifest };
+    }
   }
   throw new Error(`could not add variants to ${model}@${version}: its manifest kept changing`);
 }

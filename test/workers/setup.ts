@@ -3,9 +3,11 @@
 // onnxruntime-web wasm once per file cost most of the suite's time), so each file first gets clean
 // storage here: reset() deletes what Miniflare stores for the bindings (R2 objects, D1 tables; see
 // test/workers/clean-storage-*.test.ts), then the registry schema is applied from the same
-// migrations a deployment applies.
+// migrations a deployment applies. What the isolate remembers of the registry goes with it.
 import { applyD1Migrations, reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { forgetAllModels } from "../../functions/registry/model-version-cache.ts";
 
 await reset();
+forgetAllModels();
 await applyD1Migrations(env.REGISTRY, env.TEST_MIGRATIONS);
