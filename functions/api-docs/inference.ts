@@ -1,7 +1,7 @@
 // OpenAPI paths of running models: inference (classification, generation, embeddings, raw tensors)
 // and evaluation, plus the one-time WordNet upload METEOR needs.
 import { z } from "zod";
-import { EvaluateRequest, EvaluateResponse } from "../evaluate/schemas.ts";
+import { EvaluateRequest, EvaluateResponse, MAX_GENERATED_EXAMPLES } from "../evaluate/schemas.ts";
 import {
   ClassificationRequest,
   FeatureExtractionRequest,
@@ -72,16 +72,22 @@ export const inferenceApi: ApiArea = {
     },
     "/v1/models/{name}/evaluate": {
       post: {
-        summary: "Score a variant on labelled examples (classification) or score given generations",
+        summary:
+          "Score a variant on labelled texts (classification), on prompts it generates for, or score given generations",
+        description: `\`task: "generation"\` takes one kind of example per request: \`{prompt, references}\` runs each prompt through the text generator's \`version\` and \`variant\` as inference does (greedy; \`max_new_tokens\`, \`stop\`, \`template\` with \`few_shot\`), at most ${MAX_GENERATED_EXAMPLES} per request, and the response adds \`version\`, \`variant\` and the \`predictions\`; \`{prediction, references}\` is scored as given. Classification runs \`{text, label}\` through the classifier's version and variant.`,
         security: bearer("read"),
         parameters: [name],
         requestBody: { required: true, content: json("EvaluateRequest") },
         responses: {
           200: { description: "Metrics", content: json("EvaluateResponse") },
-          400: badRequest,
+          400: problem(
+            `The body is invalid (each issue is listed), mixes {prompt, references} with {prediction, references} examples, holds more than ${MAX_GENERATED_EXAMPLES} prompts, or gives generation options with predictions`,
+          ),
           ...auth,
           404: problem("No such model, version or variant"),
-          422: problem("The examples do not fit the model, or METEOR needs WordNet installed"),
+          422: problem(
+            "The examples do not fit the model (a text or prompt too long, a bad template, prompts for a model that is not a text generator), or METEOR needs WordNet installed",
+          ),
         },
       },
     },

@@ -1,28 +1,76 @@
-// `POST /v1/models/{name}/evaluate`: labelled texts run through a variant (classification), or
-// predictions with references scored as given (generation); metrics out, with bootstrap intervals.
+// `POST /v1/models/{name}/evaluate`: labelled texts run through a variant (classification); prompts run
+// through a text generator's variant, or predictions scored as given, against references (generation);
+// metrics out, with bootstrap intervals for classification.
 import { z } from "zod";
+import { GenerationRequest } from "../inference/schemas.ts";
 
 export const MAX_EXAMPLES = 5000;
+/** Prompts per request: the Worker runs the model token by token for each, on its CPU time. */
+export const MAX_GENERATED_EXAMPLES = 32;
 
 const ClassificationExample = z.strictObject({ text: z.string(), label: z.string() });
-const GenerationExample = z.strictObject({
-  prediction: z.string(),
-  references: z.union([z.string(), z.array(z.string()).min(1)]),
+const References = z.union([z.string(), z.array(z.string()).min(1)]);
+export const PredictionExample = z.strictObject({ prediction: z.string(), references: References });
+export const PromptExample = z.strictObject({
+  prompt: GenerationRequest.shape.prompt.unwrap().describe("The text the model continues"),
+  references: References,
 });
 
 export const ClassificationMetric = z.enum(["accuracy", "f1", "precision", "recall", "confusion"]);
 export const GenerationMetric = z.enum(["bleu", "chrf", "rouge", "meteor"]);
+export type GenerationMetric = z.infer<typeof GenerationMetric>;
+
+const version = z.string().min(1).optional().describe("Published version; default the latest");
+const variant = z
+  .string()
+  .min(1)
+  .optional()
+  .describe("dtype of the ONNX variant (fp32, fp16, q8, q4, …); default fp32, else the first published");
+
+/** What generating needs beyond the prompts; none of it applies to {prediction, references} examples. */
+export const GENERATION_OPTIONS = [
+  "version",
+  "variant",
+  "max_new_tokens",
+  "stop",
+  "template",
+  "few_shot",
+] as const;
+
+export const GenerationEvaluateRequest = z.strictObject({
+  task: z.literal("generation"),
+  examples: z
+    .array(z.union([PromptExample, PredictionExample]))
+    .min(1)
+    .max(MAX_EXAMPLES)
+    .describe(
+      `One kind per request: {prompt, references} run through the model (greedy decoding, at most ${MAX_GENERATED_EXAMPLES} per request: the Worker generates them on its CPU), or {prediction, references} scored as given (at most ${MAX_EXAMPLES})`,
+    ),
+  metrics: z.array(GenerationMetric).min(1).default(["bleu", "chrf", "rouge", "meteor"]),
+  version,
+  variant,
+  max_new_tokens: GenerationRequest.shape.max_new_tokens
+    .unwrap()
+    .optional()
+    .describe("Tokens generated at most per prompt (default 32), as for inference"),
+  stop: GenerationRequest.shape.stop,
+  template: GenerationRequest.shape.template.describe(
+    "A Jinja template each prompt is rendered with (it sees `prompt`, and `few_shot` as `examples`), as inference renders templates",
+  ),
+  few_shot: GenerationRequest.shape.examples.describe("Few-shot examples, as `examples` in the template"),
+});
+export type GenerationEvaluateRequest = z.infer<typeof GenerationEvaluateRequest>;
 
 export const EvaluateRequest = z.union([
   z.strictObject({
     task: z.literal("text-classification").default("text-classification"),
     examples: z.array(ClassificationExample).min(1).max(MAX_EXAMPLES),
-    variant: z.string().min(1).optional(),
-    version: z.string().min(1).optional(),
+    variant,
+    version,
     truncation: z
       .boolean()
       .default(true)
-      .describe("evaluation cuts long texts, as the model would read them"),
+      .describe("evaluation cuts long texts, as the model would read them; false: such a text is a 422"),
     bootstrap: z
       .strictObject({
         samples: z.number().int().min(10).max(10_000).default(1000),
@@ -30,11 +78,7 @@ export const EvaluateRequest = z.union([
       })
       .optional(),
   }),
-  z.strictObject({
-    task: z.literal("generation"),
-    examples: z.array(GenerationExample).min(1).max(MAX_EXAMPLES),
-    metrics: z.array(GenerationMetric).min(1).default(["bleu", "chrf", "rouge", "meteor"]),
-  }),
+  GenerationEvaluateRequest,
 ]);
 export type EvaluateRequest = z.infer<typeof EvaluateRequest>;
 
@@ -66,19 +110,30 @@ export const ClassificationEvaluation = z.object({
   intervals: z.object({ accuracy: Interval }),
   predictions: z.array(z.string()),
 });
+export type ClassificationEvaluation = z.infer<typeof ClassificationEvaluation>;
+
+export const GenerationMetrics = z.object({
+  bleu: z.object({ score: z.number(), signature: z.string() }).optional(),
+  chrf: z.object({ score: z.number(), signature: z.string() }).optional(),
+  rouge: z
+    .record(z.string(), z.object({ precision: z.number(), recall: z.number(), fmeasure: z.number() }))
+    .optional(),
+  meteor: z.number().optional(),
+});
+export type GenerationMetrics = z.infer<typeof GenerationMetrics>;
 
 export const GenerationEvaluation = z.object({
   task: z.literal("generation"),
   model: z.string(),
+  version: z.string().optional().describe("The version that generated (prompt examples only)"),
+  variant: z.string().optional().describe("The variant that generated (prompt examples only)"),
   count: z.number().int(),
-  metrics: z.object({
-    bleu: z.object({ score: z.number(), signature: z.string() }).optional(),
-    chrf: z.object({ score: z.number(), signature: z.string() }).optional(),
-    rouge: z
-      .record(z.string(), z.object({ precision: z.number(), recall: z.number(), fmeasure: z.number() }))
-      .optional(),
-    meteor: z.number().optional(),
-  }),
+  metrics: GenerationMetrics,
+  predictions: z
+    .array(z.string())
+    .optional()
+    .describe("What the model generated for each prompt, in order (prompt examples only)"),
 });
+export type GenerationEvaluation = z.infer<typeof GenerationEvaluation>;
 
 export const EvaluateResponse = z.union([ClassificationEvaluation, GenerationEvaluation]);
