@@ -59,6 +59,26 @@ export interface GenerationEvaluation {
   };
 }
 
+/** A text generator's evaluation: what it generated for each prompt, and the scores of those predictions. */
+export interface GeneratorEvaluation extends GenerationEvaluation {
+  model: string;
+  version: string;
+  variant: string;
+  predictions: string[];
+}
+
+/** Prompts with references, run through a deployed text generator (greedy decoding, ≤32 per request). */
+export interface GeneratorEvaluationRequest extends ServedBy {
+  examples: { prompt: string; references: string | string[] }[];
+  /** Default: bleu, chrf, rouge and meteor (meteor needs WordNet installed on the server). */
+  metrics?: ("bleu" | "chrf" | "rouge" | "meteor")[];
+  max_new_tokens?: number;
+  stop?: string[];
+  /** A Jinja template each prompt is rendered with: it sees `prompt`, and `few_shot` as `examples`. */
+  template?: string;
+  few_shot?: Record<string, unknown>[];
+}
+
 /** An uploaded fine-tuning file (`POST /v1/files`). */
 export interface FileObject {
   id: string;
@@ -406,6 +426,14 @@ export class EdgetuneApi {
       task: "generation",
       examples,
       ...(metrics ? { metrics } : {}),
+    });
+  }
+
+  /** Runs prompts through a text generator's version and variant and scores what it generated. */
+  evaluateGenerator(name: string, body: GeneratorEvaluationRequest) {
+    return this.request<GeneratorEvaluation>("POST", `/v1/models/${name}/evaluate`, {
+      task: "generation",
+      ...body,
     });
   }
 

@@ -7,6 +7,8 @@ export {
   type ClassificationEvaluation,
   EdgetuneApi,
   type GenerationEvaluation,
+  type GeneratorEvaluation,
+  type GeneratorEvaluationRequest,
   type Job,
   type JobEvent,
   type Manifest,
