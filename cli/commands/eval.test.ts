@@ -4,9 +4,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EdgetuneApi } from "../../client/index.ts";
 import { loadFixtures } from "../../evaluation/fixtures/reference.ts";
 import { type LocalWorker, startLocalWorker } from "../../functions/local.ts";
-import { evalCommand, evaluateDeployed } from "./eval.ts";
+import { evalCommand } from "./eval.ts";
+import { evaluateDeployed } from "./eval-api.ts";
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "edgetune.js");
 const edgetune = (...args: string[]) => {
@@ -85,9 +87,36 @@ function edgetuneAsync(args: string[], env: Record<string, string> = {}) {
   });
 }
 
+const TOKEN = "et_dev_eval_cli_test_91d2";
+const fixtures = join(import.meta.dirname, "..", "..", "functions", "inference", "fixtures");
+
+/** Uploads a model fixture's tokenizer, config and ONNX files as version 1 and publishes it. */
+async function publishFixture(url: string, model: string, dir: string, onnx: Record<string, string>) {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const files: Record<string, string> = {
+    "config.json": "config.json",
+    "tokenizer.json": "tokenizer.json",
+    "tokenizer_config.json": "tokenizer_config.json",
+    ...onnx,
+  };
+  for (const [path, local] of Object.entries(files)) {
+    const res = await fetch(`${url}/v1/models/${model}/versions/1/files/${path}`, {
+      method: "PUT",
+      body: new Uint8Array(readFileSync(join(dir, local))),
+      headers: auth,
+    });
+    expect(res.status, await res.text()).toBe(201);
+  }
+  const published = await fetch(`${url}/v1/models/${model}/versions/1/publish`, {
+    method: "POST",
+    headers: auth,
+  });
+  expect(published.status, await published.text()).toBe(201);
+}
+
 describe("edgetune eval --api: a deployed model, through the Worker's evaluate endpoint", () => {
-  const TOKEN = "et_dev_eval_cli_test_91d2";
-  const fixtureDir = join(import.meta.dirname, "..", "..", "functions", "inference", "fixtures", "tiny-spam");
+  const fixtureDir = join(fixtures, "tiny-spam");
+  const gpt2Dir = join(fixtures, "tiny-gpt2");
   // Texts and what native onnxruntime predicts for them (functions/inference's fixture).
   const expected = JSON.parse(readFileSync(join(fixtureDir, "expected.json"), "utf8")) as {
     samples: string[];
@@ -104,26 +133,8 @@ describe("edgetune eval --api: a deployed model, through the Worker's evaluate e
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), "edgetune-eval-api-"));
     worker = await startLocalWorker({ stateDir, devToken: TOKEN });
-    const auth = { authorization: `Bearer ${TOKEN}` };
-    const files: Record<string, string> = {
-      "config.json": "config.json",
-      "tokenizer.json": "tokenizer.json",
-      "tokenizer_config.json": "tokenizer_config.json",
-      "onnx/model.onnx": "model.onnx",
-    };
-    for (const [path, local] of Object.entries(files)) {
-      const res = await fetch(`${worker.url}/v1/models/tiny-spam/versions/1/files/${path}`, {
-        method: "PUT",
-        body: new Uint8Array(readFileSync(join(fixtureDir, local))),
-        headers: auth,
-      });
-      expect(res.status, await res.text()).toBe(201);
-    }
-    const published = await fetch(`${worker.url}/v1/models/tiny-spam/versions/1/publish`, {
-      method: "POST",
-      headers: auth,
-    });
-    expect(published.status, await published.text()).toBe(201);
+    await publishFixture(worker.url, "tiny-spam", fixtureDir, { "onnx/model.onnx": "model.onnx" });
+    await publishFixture(worker.url, "tiny-gpt2", gpt2Dir, { "onnx/model.onnx": "model_with_past.onnx" });
     data = file(
       "labelled.jsonl",
       `${expected.samples.map((text, i) => JSON.stringify({ text, label: gold[i] })).join("\n")}\n`,
@@ -201,7 +212,7 @@ describe("edgetune eval --api: a deployed model, through the Worker's evaluate e
     );
     const generation = file("gen.jsonl", `${JSON.stringify({ prediction: "a", references: ["a"] })}\n`);
     await expect(evaluateDeployed({ ...api, model: "tiny-spam", data: generation })).rejects.toThrow(
-      /lines are \{text, label\}/,
+      /gen\.jsonl: \{prediction, references\} lines need no model; score them locally: edgetune eval /,
     );
     const unlabelled = file("nolabel.jsonl", `${JSON.stringify({ text: "hello" })}\n`);
     await expect(evaluateDeployed({ ...api, model: "tiny-spam", data: unlabelled })).rejects.toThrow(
@@ -218,5 +229,96 @@ describe("edgetune eval --api: a deployed model, through the Worker's evaluate e
       "--model is for --api (evaluating a deployed model)",
     );
     await expect(evalWith()).rejects.toThrow(/no examples/);
+  });
+
+  it("runs {prompt, references} lines through the text generator (in requests of 32) and prints the local table for what inference generates", async () => {
+    const prompts = ["one two three", "monday tuesday", "the cat"];
+    const references = [["four five six seven"], ["wednesday thursday friday"], ["sat on the mat"]];
+    // 35 lines: two requests to the evaluate endpoint (at most 32 prompts each)
+    const lines = Array.from({ length: 35 }, (_, i) => ({
+      prompt: prompts[i % 3] as string,
+      references: references[i % 3] as string[],
+    }));
+    const promptsFile = file("prompts.jsonl", `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    const client = new EdgetuneApi(worker.url, TOKEN);
+    const inferred = await Promise.all(
+      prompts.map(async (prompt) => (await client.generate("tiny-gpt2", { prompt, max_new_tokens: 5 })).text),
+    );
+    expect(inferred[0]).toBe(" four five six seven eight"); // transformers' greedy continuation (the fixture)
+    const remote = await edgetuneAsync([
+      "eval",
+      promptsFile,
+      "--api",
+      worker.url,
+      "--model",
+      "tiny-gpt2@1",
+      "--max-tokens",
+      "5",
+      "--token",
+      TOKEN,
+    ]);
+    expect(remote.stderr).toBe("");
+    expect(remote.code).toBe(0);
+    const predictions = file(
+      "generated.jsonl",
+      `${lines.map((l, i) => JSON.stringify({ prediction: inferred[i % 3], references: l.references })).join("\n")}\n`,
+    );
+    const local = await edgetuneAsync(["eval", predictions]);
+    expect(local.code).toBe(0);
+    expect(remote.stdout).toBe(`tiny-gpt2@1 fp32 (${worker.url})\n${local.stdout}`);
+    expect(local.stdout).toMatch(/^35 examples\n\s+BLEU\|#:1\|.* = \d+\.\d+ [\s\S]*METEOR /);
+
+    const json = await edgetuneAsync(
+      [
+        "eval",
+        promptsFile,
+        "--api",
+        worker.url,
+        "--model",
+        "tiny-gpt2",
+        "--max-tokens",
+        "2",
+        "--json",
+        "--no-meteor",
+      ],
+      { EDGETUNE_TOKEN: TOKEN },
+    );
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ model: "tiny-gpt2", version: "1", variant: "fp32", count: 35 });
+    expect(report.predictions[0]).toBe(" four five");
+    expect(report.predictions).toHaveLength(35);
+  });
+
+  it("bad generation lines, options and models are one-line errors", async () => {
+    const api = { api: worker.url, token: TOKEN };
+    const noReferences = file("noref.jsonl", '{"prompt":"one two","references":"three"}\n{"prompt":"one"}\n');
+    await expect(evaluateDeployed({ ...api, model: "tiny-gpt2", data: noReferences })).rejects.toThrow(
+      /^.*noref\.jsonl:2: references: /,
+    );
+    const prompts = file("p.jsonl", '{"prompt":"one two","references":["three"]}\n');
+    await expect(evaluateDeployed({ ...api, model: "tiny-spam", data: prompts })).rejects.toThrow(
+      /422 tiny-spam@1 \(fp32\) is not a text generator/,
+    );
+    await expect(evaluateDeployed({ ...api, model: "tiny-gpt2", data: data, maxTokens: 3 })).rejects.toThrow(
+      "--max-tokens is for {prompt, references} lines (a text generator)",
+    );
+    const evalWith = (...args: string[]) => evalCommand().exitOverride().parseAsync(args, { from: "user" });
+    await expect(evalWith(prompts, "--max-tokens", "3")).rejects.toThrow(
+      "--max-tokens is for --api (evaluating a deployed model)",
+    );
+    const zero = await edgetuneAsync([
+      "eval",
+      prompts,
+      "--api",
+      worker.url,
+      "--model",
+      "tiny-gpt2",
+      "--max-tokens",
+      "0",
+    ]);
+    expect(zero.code).not.toBe(0);
+    expect(zero.stderr).toMatch(
+      /^edgetune: option '--max-tokens <n>' argument '0' is invalid\. a whole number from 1 to 256\n$/,
+    );
   });
 });

@@ -1,12 +1,11 @@
 // `edgetune eval`: score a JSONL file. Classification lines are {label, prediction}; generation
 // lines are {prediction, references: string[]} and get sacreBLEU BLEU/chrF, rouge-score ROUGE and
-// NLTK METEOR (WordNet 3.0), the numbers those tools would print for the same file. With --api,
-// {text, label} lines go through a deployed model instead: the edge API's evaluate endpoint runs
-// them through the chosen version and variant, and the same table is printed for its predictions.
-import { readFile } from "node:fs/promises";
-import { Command } from "commander";
+// NLTK METEOR (WordNet 3.0), the numbers those tools would print for the same file. With --api the
+// model is a deployed one (eval-api.ts): {text, label} lines run through a classifier, {prompt,
+// references} lines through a text generator (greedy, --max-tokens), on the edge API's evaluate
+// endpoint at the chosen version and variant, and the same table is printed for its predictions.
+import { Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
-import { ApiError, EdgetuneApi } from "../../client/index.ts";
 import {
   type ClassificationReport,
   chrf,
@@ -17,6 +16,8 @@ import {
 } from "../../evaluation/index.ts";
 import { wordNet30 } from "../../evaluation/wordnet-node.ts";
 import { CliError } from "../errors.ts";
+import { evaluateDeployed } from "./eval-api.ts";
+import { hasField, parseRow, readJsonl } from "./eval-jsonl.ts";
 
 const scoredLine = z.object({ label: z.string(), prediction: z.string() });
 const generatedLine = z.object({
@@ -28,37 +29,10 @@ type Parsed =
   | { kind: "classification"; gold: string[]; predicted: string[] }
   | { kind: "generation"; predictions: string[]; references: string[][] };
 
-async function readJsonl(path: string): Promise<{ value: unknown; line: number }[]> {
-  const text = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
-    throw new CliError(`cannot read ${path}: ${e.code ?? e.message}`);
-  });
-  const rows: { value: unknown; line: number }[] = [];
-  text.split("\n").forEach((line, index) => {
-    if (line.trim() === "") return;
-    try {
-      rows.push({ value: JSON.parse(line), line: index + 1 });
-    } catch {
-      throw new CliError(`${path}:${index + 1}: not valid JSON`);
-    }
-  });
-  if (rows.length === 0) throw new CliError(`${path}: no examples`);
-  return rows;
-}
-
-function parseRow<T>(schema: z.ZodType<T>, path: string, row: { value: unknown; line: number }): T {
-  const parsed = schema.safeParse(row.value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CliError(`${path}:${row.line}: ${issue?.path.join(".") || "line"}: ${issue?.message}`);
-  }
-  return parsed.data;
-}
-
 /** Reads an eval file; its first line decides the kind (a `references` field means generation). */
 export async function readEvalJsonl(path: string): Promise<Parsed> {
   const rows = await readJsonl(path);
-  const first = rows[0]?.value;
-  if (typeof first === "object" && first !== null && "references" in first) {
+  if (hasField(rows[0], "references")) {
     const lines = rows.map((r) => parseRow(generatedLine, path, r));
     return {
       kind: "generation",
@@ -149,74 +123,17 @@ interface EvalOptions {
   token?: string;
   json?: boolean;
   meteor?: boolean;
+  maxTokens?: number;
 }
 
-const labelledText = z.object({ text: z.string(), label: z.string() });
-/** The evaluate endpoint's limit on examples per request (functions/evaluate/schemas.ts). */
-const EXAMPLES_PER_REQUEST = 5000;
+/** The infer route's limit on tokens generated per prompt (functions/inference/schemas.ts). */
+const MAX_NEW_TOKENS = 256;
 
-export interface DeployedEvaluation {
-  model: string;
-  version: string;
-  variant: string;
-  report: ClassificationReport;
-}
-
-/**
- * Runs {text, label} lines through a deployed classifier (POST /v1/models/{name}/evaluate, in
- * requests of at most 5000 examples) and scores its predictions as for a file.
- */
-export async function evaluateDeployed(options: {
-  api: string;
-  model: string;
-  data: string;
-  variant?: string;
-  token?: string;
-}): Promise<DeployedEvaluation> {
-  const url = z.url({ protocol: /^https?$/ }).safeParse(options.api);
-  if (!url.success) throw new CliError(`--api must be an http(s) URL, got ${JSON.stringify(options.api)}`);
-  const spec = /^([^@\s]+)(?:@([^@\s]+))?$/.exec(options.model);
-  if (!spec?.[1])
-    throw new CliError(`--model must be <name> or <name>@<version>, got ${JSON.stringify(options.model)}`);
-  const name = spec[1];
-  const version = spec[2];
-  const rows = await readJsonl(options.data);
-  const first = rows[0]?.value;
-  if (typeof first === "object" && first !== null && "references" in first) {
-    throw new CliError(
-      `${options.data}: --api runs a classifier, so lines are {text, label}; score generation lines locally: edgetune eval ${options.data}`,
-    );
-  }
-  const examples = rows.map((r) => parseRow(labelledText, options.data, r));
-  const client = new EdgetuneApi(options.api.replace(/\/+$/, ""), options.token);
-  const predicted: string[] = [];
-  let served: { version: string; variant: string } | undefined;
-  for (let i = 0; i < examples.length; i += EXAMPLES_PER_REQUEST) {
-    const chunk = examples.slice(i, i + EXAMPLES_PER_REQUEST).map((e) => ({ text: e.text, label: e.label }));
-    const result = await client
-      .evaluateClassification(name, {
-        examples: chunk,
-        // every request reads the version the first one resolved, even if a newer one is published meanwhile
-        ...((served?.version ?? version) ? { version: served?.version ?? version } : {}),
-        ...(options.variant ? { variant: options.variant } : {}),
-      })
-      .catch((e: unknown) => {
-        if (e instanceof ApiError) throw new CliError(`${options.api}: ${e.message}`);
-        const code = (e as { cause?: { code?: string } }).cause?.code;
-        throw new CliError(`cannot reach ${options.api}: ${code ?? (e as Error).message}`);
-      });
-    served ??= { version: result.version, variant: result.variant };
-    predicted.push(...result.predictions);
-  }
-  if (!served) throw new CliError(`${options.data}: no examples`);
-  return {
-    model: name,
-    ...served,
-    report: classificationReport(
-      examples.map((e) => e.label),
-      predicted,
-    ),
-  };
+function maxTokensOf(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_NEW_TOKENS)
+    throw new InvalidArgumentError(`a whole number from 1 to ${MAX_NEW_TOKENS}`);
+  return n;
 }
 
 export function evalCommand(): Command {
@@ -224,13 +141,13 @@ export function evalCommand(): Command {
     .description(
       "score predictions in a JSONL file: {label, prediction} lines (classification: accuracy, F1) " +
         "or {prediction, references} lines (generation: BLEU, chrF, ROUGE, METEOR); with --api, " +
-        "{text, label} lines run through a deployed model",
+        "{text, label} lines run through a deployed classifier, {prompt, references} lines through a deployed text generator",
     )
     .argument("[file.jsonl]", "one example per line (or --data)")
     .option("--data <file.jsonl>", "the examples (the same as the file argument)")
     .option(
       "--api <url>",
-      "evaluate a deployed model through this edge API: {text, label} lines run through the model",
+      "evaluate a deployed model through this edge API: {text, label} or {prompt, references} lines run through the model",
     )
     .option("--model <name[@version]>", "with --api: the model, and its version (default: the latest)")
     .option(
@@ -238,6 +155,11 @@ export function evalCommand(): Command {
       "with --api: the variant to run (fp32, q8, …; default: the version's default)",
     )
     .option("--token <token>", "with --api: bearer token with the read scope (default: $EDGETUNE_TOKEN)")
+    .option(
+      "--max-tokens <n>",
+      "with --api and {prompt, references} lines: tokens generated at most per prompt (default 32)",
+      maxTokensOf,
+    )
     .option("--json", "print the full report as JSON")
     .option("--no-meteor", "skip METEOR (saves loading WordNet)")
     .action(async (fileArg: string | undefined, options: EvalOptions) => {
@@ -255,20 +177,32 @@ export function evalCommand(): Command {
           data: file,
           ...(options.variant ? { variant: options.variant } : {}),
           ...(token ? { token } : {}),
+          ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
         });
-        if (options.json) {
-          const { report, ...which } = deployed;
-          process.stdout.write(`${JSON.stringify({ ...which, ...report }, null, 2)}\n`);
-        } else {
-          process.stdout.write(
-            `${deployed.model}@${deployed.version} ${deployed.variant} (${options.api})\n`,
-          );
-          printClassification(deployed.report, false);
+        const { model, version, variant } = deployed;
+        const json = options.json === true;
+        if (!json) process.stdout.write(`${model}@${version} ${variant} (${options.api})\n`);
+        if (deployed.kind === "classification") {
+          if (json)
+            process.stdout.write(
+              `${JSON.stringify({ model, version, variant, ...deployed.report }, null, 2)}\n`,
+            );
+          else printClassification(deployed.report, false);
+          return;
         }
+        const report = scoreGeneration(deployed.predictions, deployed.references, options.meteor !== false);
+        if (json) {
+          const predictions = deployed.predictions;
+          process.stdout.write(
+            `${JSON.stringify({ model, version, variant, ...report, predictions }, null, 2)}\n`,
+          );
+        } else printGeneration(report, false);
         return;
       }
-      for (const flag of ["model", "variant", "token"] as const) {
-        if (options[flag]) throw new CliError(`--${flag} is for --api (evaluating a deployed model)`);
+      for (const flag of ["model", "variant", "token", "maxTokens"] as const) {
+        const name = flag === "maxTokens" ? "max-tokens" : flag;
+        if (options[flag] !== undefined)
+          throw new CliError(`--${name} is for --api (evaluating a deployed model)`);
       }
       const parsed = await readEvalJsonl(file);
       if (parsed.kind === "classification")
