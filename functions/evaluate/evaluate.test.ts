@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { decodeModel, encodeModel, preset, runRecipe } from "../../compression/index.ts";
 import { bleu, chrf, meteor, rouge, WordNet, type WordNetData } from "../../evaluation/index.ts";
 import { api, problemOf, publish, stage } from "../../test/workers/api.ts";
 import gpt2Config from "../inference/fixtures/tiny-gpt2/config.json";
@@ -34,7 +35,8 @@ async function publishSpam(name: string) {
 
 const GPT2 = "tiny-gpt2-eval";
 let gpt2Published: Promise<void> | undefined;
-/** 1.0.0 re-runs the whole sequence per token, 2.0.0 (the latest) is the same weights with a KV cache. */
+/** 1.0.0 re-runs the whole sequence per token (fp32, and a q8 variant made by compression's q8 preset),
+ * 2.0.0 (the latest) is the same weights with a KV cache. */
 function publishGpt2Once(): Promise<void> {
   const text = {
     "config.json": JSON.stringify(gpt2Config),
@@ -42,7 +44,12 @@ function publishGpt2Once(): Promise<void> {
     "tokenizer_config.json": JSON.stringify(gpt2TokenizerConfig),
   };
   gpt2Published ??= (async () => {
-    await stage(GPT2, "1.0.0", { ...text, "onnx/model.onnx": new Uint8Array(gpt2Bytes) });
+    const q8 = encodeModel((await runRecipe(decodeModel(new Uint8Array(gpt2Bytes)), preset("q8"))).model);
+    await stage(GPT2, "1.0.0", {
+      ...text,
+      "onnx/model.onnx": new Uint8Array(gpt2Bytes),
+      "onnx/model_quantized.onnx": q8,
+    });
     expect((await publish(GPT2, "1.0.0")).status).toBe(201);
     await stage(GPT2, "2.0.0", { ...text, "onnx/model.onnx": new Uint8Array(gpt2WithPastBytes) });
     expect((await publish(GPT2, "2.0.0")).status).toBe(201);
@@ -239,6 +246,40 @@ describe("POST /v1/models/{name}/evaluate with {prompt, references}: a text gene
       });
     expect((await counted({ max_new_tokens: 6, stop: [" six"] })).predictions).toEqual([" four five"]);
     expect((await counted({ max_new_tokens: 3 })).predictions).toEqual([" four five six"]);
+  });
+
+  it("compares the q8 variant with fp32 on the same prompts, each generating what inference does", async () => {
+    const prompts = ["one two three", "monday tuesday", "the cat", "red green"];
+    const examples = prompts.map((prompt) => ({ prompt, references: "four five six seven eight" }));
+    const byVariant = new Map<string, GenerationEvaluation>();
+    for (const variant of ["fp32", "q8"]) {
+      const body = await evaluatedGenerator({
+        examples,
+        version: "1.0.0",
+        variant,
+        max_new_tokens: 5,
+        metrics: ["chrf"],
+      });
+      expect(body).toMatchObject({ version: "1.0.0", variant, count: 4 });
+      const infer = await Promise.all(
+        prompts.map((prompt) => inferred({ prompt, max_new_tokens: 5, version: "1.0.0", variant })),
+      );
+      expect(body.predictions).toEqual(infer);
+      byVariant.set(variant, body);
+    }
+    const manifest = (await (
+      await api(`/v1/models/${GPT2}/manifest?version=1.0.0`, { token: "read" })
+    ).json()) as {
+      variants: { dtype: string; size: number }[];
+    };
+    const size = (dtype: string) => manifest.variants.find((v) => v.dtype === dtype)?.size ?? Number.NaN;
+    expect(size("q8")).toBeLessThan(size("fp32"));
+    const fp32 = byVariant.get("fp32")?.predictions ?? [];
+    const q8 = byVariant.get("q8")?.predictions ?? [];
+    // measured: q8 is 72 kB against fp32's 280 kB, and its greedy continuations of these prompts are fp32's,
+    // so the two variants score alike on the same references
+    expect(q8).toEqual(fp32);
+    expect(byVariant.get("q8")?.metrics.chrf?.score).toBe(byVariant.get("fp32")?.metrics.chrf?.score);
   });
 
   it("answers mixed kinds, too many prompts, an unknown variant and a classifier with clear 4xx", async () => {
