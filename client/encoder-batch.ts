@@ -1,8 +1,10 @@
 // Texts into a BERT-style encoder's feeds, as the text classifier and the feature extractor both need
 // them: tokenized with tokenizers.js, cut to the model's length (keeping the final special token),
 // padded to the longest text, with an attention mask and, where the model reads them, zero token types.
+// Long texts are tokenized only as far as the model reads them, where that is exact (prefix-encode.ts).
 import { Tokenizer } from "@huggingface/tokenizers";
 import type { InferenceSession, Tensor } from "onnxruntime-common";
+import { encodeUpTo, isWordLocal } from "./prefix-encode.ts";
 import type { OrtModule } from "./text-classifier.ts";
 
 /** A text longer than the model reads, when truncation was not asked for. */
@@ -47,13 +49,15 @@ export function encoderBatcher(
   const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
   const padToken = (tokenizerConfig as { pad_token?: string }).pad_token ?? "[PAD]";
   const padId = tokenizer.token_to_id(padToken) ?? 0;
+  const wordLocal = isWordLocal(tokenizerJson);
+  const tokenCount = (text: string) => tokenizer.encode(text).ids.length;
   return {
-    tokenCount: (text) => tokenizer.encode(text).ids.length,
+    tokenCount,
     batch(texts, options = {}) {
       const rows = texts.map((text, index) => {
-        const ids = tokenizer.encode(text).ids;
+        const { ids, complete } = encodeUpTo(tokenizer, text, maxLength, wordLocal);
         if (options.truncation === false && ids.length > maxLength)
-          throw new TextTooLongError(index, ids.length, maxLength);
+          throw new TextTooLongError(index, complete ? ids.length : tokenCount(text), maxLength);
         return truncate(ids, maxLength);
       });
       const width = Math.max(...rows.map((ids) => ids.length));
