@@ -65,7 +65,7 @@ export const inferenceApi: ApiArea = {
           404: problem("No such model, version or variant"),
           413: problem("The input tensors exceed the element limit"),
           422: problem(
-            "The model cannot take this request: text too long, prompt too long, bad template, or a tensor input that is unknown, missing or of the wrong dtype or shape (named)",
+            "The model cannot take this request: text too long, prompt too long, bad template, a generation request to a model that is not a text generator (`not-a-text-generator`: its `logits` are not [batch, sequence, vocabulary]), or a tensor input that is unknown, missing or of the wrong dtype or shape (named)",
           ),
         },
       },

@@ -2,29 +2,15 @@
 // the positions check, greedy decoding, max_new_tokens, stop strings), so an evaluation's predictions
 // are what inference answers for the same prompt and options. The version and variant are resolved
 // once and pinned for every prompt (a version published meanwhile cannot split the predictions), and a
-// model that is not a causal language model is refused before anything runs: a classifier would
-// otherwise "generate" label ids.
+// model that is not a causal language model is refused before anything runs, with inference's own 422
+// (inference/text-generator-check.ts), not once per example.
 import type { Env } from "../env.ts";
 import { generate } from "../inference/generate.ts";
 import { resolveVariant } from "../inference/resolve.ts";
 import { GenerationRequest } from "../inference/schemas.ts";
+import { assertTextGenerator } from "../inference/text-generator-check.ts";
 import { PROBLEM_BASE, Problem } from "../problem.ts";
-import type { Manifest, ManifestVariant } from "../schemas.ts";
 import type { GenerationEvaluateRequest } from "./schemas.ts";
-
-/** A causal LM's logits are [batch, sequence, vocabulary]; a classifier's [batch, labels]. */
-function assertTextGenerator(manifest: Manifest, variant: ManifestVariant): void {
-  const logits = variant.outputs.find((o) => o.name === "logits");
-  if (logits && (logits.shape === null || logits.shape.length === 3)) return;
-  const outputs = variant.outputs.map((o) => `${o.name} [${(o.shape ?? ["?"]).join(", ")}]`).join(", ");
-  throw new Problem({
-    status: 422,
-    slug: "not-a-text-generator",
-    title: "Unprocessable Content",
-    detail: `${manifest.name}@${manifest.version} (${variant.dtype}) is not a text generator: generating needs a causal language model's logits [batch, sequence, vocabulary]; its outputs are ${outputs}. Evaluate it with {text, label} examples, or send {prediction, references}`,
-    extra: { outputs: variant.outputs.map((o) => o.name) },
-  });
-}
 
 /** `run`, with a problem it throws naming example `index` (which prompt was too long, say). */
 async function forExample<T>(index: number, run: () => Promise<T>): Promise<T> {
@@ -56,7 +42,11 @@ export async function generatePredictions(
   prompts: readonly string[],
 ): Promise<Generated> {
   const resolved = await resolveVariant(env, name, request.version, request.variant);
-  assertTextGenerator(resolved.manifest, resolved.variant);
+  assertTextGenerator(
+    resolved.manifest,
+    resolved.variant,
+    "Evaluate it with {text, label} examples, or send {prediction, references}",
+  );
   const served = { version: resolved.version, variant: resolved.variant.dtype };
   const predictions: string[] = [];
   for (const [index, prompt] of prompts.entries()) {

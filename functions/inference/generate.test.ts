@@ -7,7 +7,11 @@ import modelBytes from "./fixtures/tiny-gpt2/model.onnx";
 import withPastBytes from "./fixtures/tiny-gpt2/model_with_past.onnx";
 import tokenizerJson from "./fixtures/tiny-gpt2/tokenizer.json";
 import tokenizerConfig from "./fixtures/tiny-gpt2/tokenizer_config.json";
-import { GenerationResponse } from "./schemas.ts";
+import spamConfig from "./fixtures/tiny-spam/config.json";
+import spamBytes from "./fixtures/tiny-spam/model.onnx";
+import spamTokenizer from "./fixtures/tiny-spam/tokenizer.json";
+import spamTokenizerConfig from "./fixtures/tiny-spam/tokenizer_config.json";
+import { GenerationResponse, InferResponse } from "./schemas.ts";
 
 const MODEL = "tiny-gpt2";
 const text = {
@@ -28,8 +32,8 @@ function publishOnce(): Promise<void> {
   return published;
 }
 
-function infer(body: unknown) {
-  return api(`/v1/models/${MODEL}/infer`, {
+function infer(body: unknown, model = MODEL) {
+  return api(`/v1/models/${model}/infer`, {
     method: "POST",
     body: JSON.stringify(body),
     headers: { "content-type": "application/json" },
@@ -120,5 +124,33 @@ describe("text generation through POST /v1/models/{name}/infer", () => {
     await problemOf(await infer({ prompt: "one", task: "poetry" }), 400);
     const long = await problemOf(await infer({ prompt: "one two three ".repeat(40) }), 422);
     expect(long.detail).toMatch(/64 positions/);
+  });
+
+  it("refuses a classifier with 422 not-a-text-generator instead of generating its label ids", async () => {
+    const SPAM = "tiny-spam-not-gen";
+    await stage(SPAM, "1.0.0", {
+      "config.json": JSON.stringify(spamConfig),
+      "tokenizer.json": JSON.stringify(spamTokenizer),
+      "tokenizer_config.json": JSON.stringify(spamTokenizerConfig),
+      "onnx/model.onnx": new Uint8Array(spamBytes),
+    });
+    expect((await publish(SPAM, "1.0.0")).status).toBe(201);
+    for (const body of [
+      { prompt: "free money, click", max_new_tokens: 4 },
+      { template: "Subject: {{ prompt }}", variables: { prompt: "free money" } },
+      { messages: [{ role: "user", content: "hello" }] },
+      { prompt: "free money", task: "text-generation", variant: "fp32", version: "1.0.0" },
+    ]) {
+      const refused = await problemOf(await infer(body, SPAM), 422);
+      expect(refused.type).toMatch(/not-a-text-generator$/);
+      expect(refused.detail).toMatch(
+        /^tiny-spam-not-gen@1\.0\.0 \(fp32\) is not a text generator: .*; its outputs are logits \[batch, 2\]\. /,
+      );
+      expect(refused.outputs).toEqual(["logits"]);
+    }
+    // the same model still answers its own task
+    const classified = await infer({ text: "free money, click now" }, SPAM);
+    expect(classified.status).toBe(200);
+    expect(InferResponse.parse(await classified.json()).predictions).toHaveLength(1);
   });
 });

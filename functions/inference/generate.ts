@@ -1,7 +1,8 @@
 // Text generation for `POST /v1/models/{name}/infer`: the prompt as given, or rendered from the caller's
 // Jinja template (variables, few-shot examples, messages) or from the model's chat_template over
 // messages; then decoded greedily or sampled (seeded) up to max_new_tokens, an end token or a stop string.
-// A template that does not parse or render, or a prompt longer than the model's positions, is a 422.
+// A model that is not a causal language model (text-generator-check.ts), a template that does not parse
+// or render, or a prompt longer than the model's positions, is a 422.
 import { renderChat, renderPrompt, TemplateError } from "../../client/prompt-template.ts";
 import type { SamplingOptions } from "../../client/sampling.ts";
 import type { Env } from "../env.ts";
@@ -9,6 +10,7 @@ import { Problem } from "../problem.ts";
 import { loadGenerator } from "./loaded-model.ts";
 import { resolveVariant } from "./resolve.ts";
 import type { GenerationRequest, GenerationResponse } from "./schemas.ts";
+import { assertTextGenerator } from "./text-generator-check.ts";
 
 function samplingOf(r: GenerationRequest): SamplingOptions | undefined {
   const asked =
@@ -46,6 +48,7 @@ function promptOf(r: GenerationRequest, tokenizerConfig: Record<string, unknown>
 
 export async function generate(env: Env, name: string, r: GenerationRequest): Promise<GenerationResponse> {
   const { manifest, variant, version } = await resolveVariant(env, name, r.version, r.variant);
+  assertTextGenerator(manifest, variant);
   const { generator, tokenizerConfig } = await loadGenerator(env.ARTIFACTS, manifest, variant);
   const prompt = promptOf(r, tokenizerConfig);
   const promptTokens = generator.tokenCount(prompt);
