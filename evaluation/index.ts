@@ -29,6 +29,7 @@ export type { PunktParameters, PunktParametersJson } from "./punkt.ts";
 export { PunktSentenceTokenizer, punktParameters } from "./punkt.ts";
 export type { RougeOptions, RougeScore, RougeType } from "./rouge.ts";
 export { rouge, rougeOptionsSchema, rougeScore, rougeTokenize } from "./rouge.ts";
+export { ROUGE_USE_STEMMER, rougeSettingLabel } from "./rouge-setting.ts";
 export type { SacreTokenizerName } from "./sacrebleu-tokenizers.ts";
 export { sentTokenize } from "./sent-tokenize.ts";
 export type { KappaWeights, WeightedKappaOptions } from "./weighted-kappa.ts";

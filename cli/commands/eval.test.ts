@@ -25,7 +25,8 @@ describe("edgetune eval on generation lines", () => {
   it("prints the reference tools' corpus BLEU and chrF for the fixture corpus, plus ROUGE and METEOR", () => {
     const fx = loadFixtures();
     const lines = fx.cases.map((c) => JSON.stringify({ prediction: c.hypothesis, references: c.references }));
-    const { code, stdout, stderr } = edgetune("eval", file("gen.jsonl", `${lines.join("\n")}\n`), "--json");
+    const gen = file("gen.jsonl", `${lines.join("\n")}\n`);
+    const { code, stdout, stderr } = edgetune("eval", gen, "--json");
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
@@ -37,9 +38,21 @@ describe("edgetune eval on generation lines", () => {
     expect(report.chrfPlusPlus.score).toBeCloseTo(chrfPP?.score ?? Number.NaN, 9);
     const meanMeteor = fx.meteor.reduce((s, x) => s + x, 0) / fx.meteor.length;
     expect(report.meteor).toBeCloseTo(meanMeteor, 6);
-    const meanRougeL =
-      (fx.rouge[0]?.scores ?? []).reduce((s, x) => s + (x.rougeL[2] ?? 0), 0) / fx.cases.length;
-    expect(report.rouge.rougeL.fmeasure).toBeCloseTo(meanRougeL, 9);
+    // ROUGE as rouge-score with use_stemmer=True (edgetune's setting, the evaluate endpoint's too), and
+    // with --no-rouge-stemmer as with rouge-score's default; the report says which
+    const meanRougeL = (useStemmer: boolean) =>
+      (fx.rouge.find((r) => r.useStemmer === useStemmer)?.scores ?? []).reduce(
+        (s, x) => s + (x.rougeL[2] ?? 0),
+        0,
+      ) / fx.cases.length;
+    expect(report.rougeStemmer).toBe(true);
+    expect(report.rouge.rougeL.fmeasure).toBeCloseTo(meanRougeL(true), 9);
+    const plain = edgetune("eval", gen, "--json", "--no-meteor", "--no-rouge-stemmer");
+    expect(plain.code).toBe(0);
+    const plainReport = JSON.parse(plain.stdout);
+    expect(plainReport.rougeStemmer).toBe(false);
+    expect(plainReport.rouge.rougeL.fmeasure).toBeCloseTo(meanRougeL(false), 9);
+    expect(meanRougeL(false)).not.toBeCloseTo(meanRougeL(true), 3);
   });
 
   it("prints a readable summary and can skip METEOR", () => {
@@ -50,7 +63,7 @@ describe("edgetune eval on generation lines", () => {
     const { code, stdout } = edgetune("eval", path, "--no-meteor");
     expect(code).toBe(0);
     expect(stdout).toMatch(/^1 examples\n\s+BLEU\|#:1\|c:mixed\|e:no\|tok:13a\|s:exp\|v:2\.6\.0 = 100\.00 /);
-    expect(stdout).toMatch(/rougeL 100\.00/);
+    expect(stdout).toMatch(/\n {2}ROUGE F \(Porter stemmer\): rouge1 100\.00 .*rougeL 100\.00/);
     expect(stdout).not.toMatch(/METEOR/);
   });
 
@@ -287,6 +300,47 @@ describe("edgetune eval --api: a deployed model, through the Worker's evaluate e
     expect(report).toMatchObject({ model: "tiny-gpt2", version: "1", variant: "fp32", count: 35 });
     expect(report.predictions[0]).toBe(" four five");
     expect(report.predictions).toHaveLength(35);
+  });
+
+  it("scores ROUGE as the evaluate endpoint does: one stemmer setting by default, the same one turned off", async () => {
+    // lines on which the Porter stemmer changes ROUGE (runner/runs, cats/cat, studies/study)
+    const lines = [
+      { prediction: "running runners ran quickly", references: ["the runner runs quick"] },
+      {
+        prediction: "the cats were sitting on mats",
+        references: ["a cat sat on the mat", "cats sit on a mat"],
+      },
+      { prediction: "studies studying studied", references: ["study studies studious"] },
+    ];
+    const scored = file("scored.jsonl", `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    type Rouge = Record<string, { precision: number; recall: number; fmeasure: number }>;
+    const endpoint = async (options: Record<string, unknown>) => {
+      const res = await fetch(`${worker.url}/v1/models/tiny-gpt2/evaluate`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ task: "generation", examples: lines, metrics: ["rouge"], ...options }),
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return ((await res.json()) as { metrics: { rouge: Rouge; rouge_stemmer: boolean } }).metrics;
+    };
+    const cli = async (...flags: string[]) => {
+      const r = await edgetuneAsync(["eval", scored, "--json", "--no-meteor", ...flags]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { rouge: Rouge; rougeStemmer: boolean };
+    };
+    const apiDefault = await endpoint({});
+    const cliDefault = await cli();
+    expect(apiDefault.rouge_stemmer).toBe(true);
+    expect(cliDefault.rougeStemmer).toBe(true);
+    expect(cliDefault.rouge).toEqual(apiDefault.rouge);
+    const apiPlain = await endpoint({ rouge_stemmer: false });
+    const cliPlain = await cli("--no-rouge-stemmer");
+    expect(apiPlain.rouge_stemmer).toBe(false);
+    expect(cliPlain.rougeStemmer).toBe(false);
+    expect(cliPlain.rouge).toEqual(apiPlain.rouge);
+    // the setting matters on these lines, so equal numbers above are the same setting, not a coincidence
+    expect(apiDefault.rouge.rouge1?.fmeasure).toBeGreaterThan(apiPlain.rouge.rouge1?.fmeasure ?? 1);
+    expect(await cli("--rouge-stemmer")).toEqual(cliDefault);
   });
 
   it("bad generation lines, options and models are one-line errors", async () => {

@@ -1,6 +1,8 @@
 // `edgetune eval`: score a JSONL file. Classification lines are {label, prediction}; generation
 // lines are {prediction, references: string[]} and get sacreBLEU BLEU/chrF, rouge-score ROUGE and
-// NLTK METEOR (WordNet 3.0), the numbers those tools would print for the same file. With --api the
+// NLTK METEOR (WordNet 3.0), the numbers those tools would print for the same file. ROUGE stems by
+// default (use_stemmer=True, --no-rouge-stemmer for rouge-score's own default), as the evaluate endpoint
+// does: one setting for both (evaluation/rouge-setting.ts), named on the table line and in the JSON. With --api the
 // model is a deployed one (eval-api.ts): {text, label} lines run through a classifier, {prompt,
 // references} lines through a text generator (greedy, --max-tokens), on the edge API's evaluate
 // endpoint at the chosen version and variant, and the same table is printed for its predictions.
@@ -12,7 +14,9 @@ import {
   classificationReport,
   bleu as corpusBleu,
   meteor,
+  ROUGE_USE_STEMMER,
   rouge,
+  rougeSettingLabel,
 } from "../../evaluation/index.ts";
 import { wordNet30 } from "../../evaluation/wordnet-node.ts";
 import { CliError } from "../errors.ts";
@@ -61,6 +65,8 @@ export interface GenerationReport {
   chrf: { score: number; signature: string };
   chrfPlusPlus: { score: number; signature: string };
   rouge: Record<string, { precision: number; recall: number; fmeasure: number }>;
+  /** Whether ROUGE stemmed tokens (rouge-score's use_stemmer). */
+  rougeStemmer: boolean;
   meteor: number;
 }
 
@@ -68,6 +74,7 @@ export function scoreGeneration(
   predictions: string[],
   references: string[][],
   withMeteor = true,
+  rougeStemmer = ROUGE_USE_STEMMER,
 ): GenerationReport {
   const b = corpusBleu(predictions, references);
   const c = chrf(predictions, references);
@@ -77,7 +84,8 @@ export function scoreGeneration(
     bleu: { score: b.score, signature: b.signature, formatted: b.formatted },
     chrf: { score: c.score, signature: c.signature },
     chrfPlusPlus: { score: cpp.score, signature: cpp.signature },
-    rouge: rouge(predictions, references),
+    rouge: rouge(predictions, references, { useStemmer: rougeStemmer }),
+    rougeStemmer,
     meteor: withMeteor ? meteor(predictions, references, { wordnet: wordNet30() }) : Number.NaN,
   };
 }
@@ -110,7 +118,7 @@ function printGeneration(r: GenerationReport, json: boolean): void {
     `${r.count} examples\n` +
       `  ${r.bleu.formatted}\n` +
       `  chrF2 = ${r.chrf.score.toFixed(2)}  chrF2++ = ${r.chrfPlusPlus.score.toFixed(2)}  (${r.chrf.signature})\n` +
-      `  ROUGE F: rouge1 ${f(r.rouge.rouge1?.fmeasure)}  rouge2 ${f(r.rouge.rouge2?.fmeasure)}  rougeL ${f(r.rouge.rougeL?.fmeasure)}  rougeLsum ${f(r.rouge.rougeLsum?.fmeasure)}\n` +
+      `  ROUGE F (${rougeSettingLabel(r.rougeStemmer)}): rouge1 ${f(r.rouge.rouge1?.fmeasure)}  rouge2 ${f(r.rouge.rouge2?.fmeasure)}  rougeL ${f(r.rouge.rougeL?.fmeasure)}  rougeLsum ${f(r.rouge.rougeLsum?.fmeasure)}\n` +
       (Number.isNaN(r.meteor) ? "" : `  METEOR ${f(r.meteor)} (NLTK, WordNet 3.0)\n`),
   );
 }
@@ -123,6 +131,7 @@ interface EvalOptions {
   token?: string;
   json?: boolean;
   meteor?: boolean;
+  rougeStemmer?: boolean;
   maxTokens?: number;
 }
 
@@ -162,6 +171,14 @@ export function evalCommand(): Command {
     )
     .option("--json", "print the full report as JSON")
     .option("--no-meteor", "skip METEOR (saves loading WordNet)")
+    .option(
+      "--rouge-stemmer",
+      `ROUGE with the Porter stemmer, as summarization papers report it${ROUGE_USE_STEMMER ? " (the default, as the evaluate endpoint's)" : ""}`,
+    )
+    .option(
+      "--no-rouge-stemmer",
+      `ROUGE without it, rouge-score's own default${ROUGE_USE_STEMMER ? "" : " (the default, as the evaluate endpoint's)"}`,
+    )
     .action(async (fileArg: string | undefined, options: EvalOptions) => {
       if (fileArg && options.data && fileArg !== options.data) {
         throw new CliError("give the examples once: a file argument or --data");
@@ -190,7 +207,12 @@ export function evalCommand(): Command {
           else printClassification(deployed.report, false);
           return;
         }
-        const report = scoreGeneration(deployed.predictions, deployed.references, options.meteor !== false);
+        const report = scoreGeneration(
+          deployed.predictions,
+          deployed.references,
+          options.meteor !== false,
+          options.rougeStemmer ?? ROUGE_USE_STEMMER,
+        );
         if (json) {
           const predictions = deployed.predictions;
           process.stdout.write(
@@ -209,7 +231,12 @@ export function evalCommand(): Command {
         printClassification(classificationReport(parsed.gold, parsed.predicted), options.json === true);
       else
         printGeneration(
-          scoreGeneration(parsed.predictions, parsed.references, options.meteor !== false),
+          scoreGeneration(
+            parsed.predictions,
+            parsed.references,
+            options.meteor !== false,
+            options.rougeStemmer ?? ROUGE_USE_STEMMER,
+          ),
           options.json === true,
         );
     });

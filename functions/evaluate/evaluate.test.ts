@@ -36,21 +36,34 @@ describe("POST /v1/models/{name}/evaluate", () => {
     const examples = [
       { prediction: "the dog sat on the mat", references: ["the cat is on the mat", "a cat sat on a mat"] },
       { prediction: "free money, click now!", references: "click now for free money" },
+      { prediction: "running runners ran quickly", references: "the runner runs quick" },
     ];
-    const res = await evaluate("gen-eval", {
-      task: "generation",
-      examples,
-      metrics: ["bleu", "chrf", "rouge"],
-    });
-    const body = GenerationEvaluation.parse(await res.json());
+    const scored = async (options: Record<string, unknown> = {}) => {
+      const res = await evaluate("gen-eval", {
+        task: "generation",
+        examples,
+        metrics: ["bleu", "chrf", "rouge"],
+        ...options,
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return GenerationEvaluation.parse(await res.json());
+    };
+    const body = await scored();
     const preds = examples.map((e) => e.prediction);
     const refs = examples.map((e) => e.references);
     expect(body.metrics.bleu?.score).toBe(bleu(preds, refs).score);
     expect(body.metrics.bleu?.signature).toBe("nrefs:var|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0");
     expect(body.metrics.chrf?.score).toBe(chrf(preds, refs).score);
-    expect(body.metrics.rouge?.rougeL?.fmeasure).toBe(
-      rouge(preds, refs, { useStemmer: true }).rougeL?.fmeasure,
-    );
+    // ROUGE with the Porter stemmer unless rouge_stemmer is false (edgetune eval's setting too), and saying so
+    const stemmed = rouge(preds, refs, { useStemmer: true });
+    const plain = rouge(preds, refs, { useStemmer: false });
+    expect(body.metrics.rouge).toEqual(stemmed);
+    expect(body.metrics.rouge_stemmer).toBe(true);
+    const unstemmed = await scored({ rouge_stemmer: false });
+    expect(unstemmed.metrics.rouge).toEqual(plain);
+    expect(unstemmed.metrics.rouge_stemmer).toBe(false);
+    expect(stemmed.rouge1?.fmeasure).toBeGreaterThan(plain.rouge1?.fmeasure ?? 1);
+    expect((await scored({ metrics: ["bleu"] })).metrics.rouge_stemmer).toBeUndefined();
   });
 
   it("computes METEOR once WordNet is installed, and says how to install it before", async () => {

@@ -75,6 +75,7 @@ describe("POST /v1/models/{name}/evaluate with {prompt, references}: a text gene
       expect(body.metrics.bleu?.score).toBeGreaterThan(0);
       expect(body.metrics.chrf?.score).toBe(chrf(preds, refs).score);
       expect(body.metrics.rouge).toEqual(rouge(preds, refs, { useStemmer: true }));
+      expect(body.metrics.rouge_stemmer).toBe(true);
       expect(body.metrics.meteor).toBeUndefined();
     }
   });

@@ -1,6 +1,7 @@
 // The generation metrics an evaluation asks for, from the evaluation library (reference-identical to
-// sacreBLEU, rouge-score and NLTK): BLEU and chrF with their signatures, ROUGE with the Porter stemmer,
-// METEOR with the WordNet an admin installed (a 422 saying how, until then).
+// sacreBLEU, rouge-score and NLTK): BLEU and chrF with their signatures, ROUGE with or without the Porter
+// stemmer as asked (edgetune's one default, evaluation/rouge-setting.ts, which `edgetune eval` uses too)
+// and saying which, METEOR with the WordNet an admin installed (a 422 saying how, until then).
 import { bleu, chrf, meteor, rouge } from "../../evaluation/index.ts";
 import type { GenerationMetric, GenerationMetrics } from "./schemas.ts";
 import { wordNetFrom } from "./wordnet.ts";
@@ -10,6 +11,7 @@ export async function scoreGenerations(
   predictions: string[],
   references: string[][],
   metrics: readonly GenerationMetric[],
+  rougeStemmer: boolean,
 ): Promise<GenerationMetrics> {
   const wants = new Set(metrics);
   const scores: GenerationMetrics = {};
@@ -21,7 +23,10 @@ export async function scoreGenerations(
     const s = chrf(predictions, references);
     scores.chrf = { score: s.score, signature: s.signature };
   }
-  if (wants.has("rouge")) scores.rouge = rouge(predictions, references, { useStemmer: true });
+  if (wants.has("rouge")) {
+    scores.rouge = rouge(predictions, references, { useStemmer: rougeStemmer });
+    scores.rouge_stemmer = rougeStemmer;
+  }
   if (wants.has("meteor"))
     scores.meteor = meteor(predictions, references, { wordnet: await wordNetFrom(artifacts) });
   return scores;

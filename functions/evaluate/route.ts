@@ -33,12 +33,24 @@ async function evaluateGeneration(
   );
   if (byKind.kind === "predictions") {
     const predictions = byKind.examples.map((e) => e.prediction);
-    const metrics = await scoreGenerations(env.ARTIFACTS, predictions, references, request.metrics);
+    const metrics = await scoreGenerations(
+      env.ARTIFACTS,
+      predictions,
+      references,
+      request.metrics,
+      request.rouge_stemmer,
+    );
     return { task: "generation", model: name, count: predictions.length, metrics };
   }
   const prompts = byKind.examples.map((e) => e.prompt);
   const { version, variant, predictions } = await generatePredictions(env, name, request, prompts);
-  const metrics = await scoreGenerations(env.ARTIFACTS, predictions, references, request.metrics);
+  const metrics = await scoreGenerations(
+    env.ARTIFACTS,
+    predictions,
+    references,
+    request.metrics,
+    request.rouge_stemmer,
+  );
   return {
     task: "generation",
     model: name,

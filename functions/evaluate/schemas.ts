@@ -2,6 +2,7 @@
 // through a text generator's variant, or predictions scored as given, against references (generation);
 // metrics out, with bootstrap intervals for classification.
 import { z } from "zod";
+import { ROUGE_USE_STEMMER } from "../../evaluation/index.ts";
 import { GenerationRequest } from "../inference/schemas.ts";
 
 export const MAX_EXAMPLES = 5000;
@@ -47,6 +48,12 @@ export const GenerationEvaluateRequest = z.strictObject({
       `One kind per request: {prompt, references} run through the model (greedy decoding, at most ${MAX_GENERATED_EXAMPLES} per request: the Worker generates them on its CPU), or {prediction, references} scored as given (at most ${MAX_EXAMPLES})`,
     ),
   metrics: z.array(GenerationMetric).min(1).default(["bleu", "chrf", "rouge", "meteor"]),
+  rouge_stemmer: z
+    .boolean()
+    .default(ROUGE_USE_STEMMER)
+    .describe(
+      `ROUGE with the Porter stemmer (rouge-score's use_stemmer), as summarization results are published; default ${ROUGE_USE_STEMMER}, as \`edgetune eval\` scores. The response's metrics.rouge_stemmer says which was used`,
+    ),
   version,
   variant,
   max_new_tokens: GenerationRequest.shape.max_new_tokens
@@ -118,6 +125,10 @@ export const GenerationMetrics = z.object({
   rouge: z
     .record(z.string(), z.object({ precision: z.number(), recall: z.number(), fmeasure: z.number() }))
     .optional(),
+  rouge_stemmer: z
+    .boolean()
+    .optional()
+    .describe("Whether ROUGE stemmed tokens (Porter, rouge-score's use_stemmer); present with rouge"),
   meteor: z.number().optional(),
 });
 export type GenerationMetrics = z.infer<typeof GenerationMetrics>;
