@@ -55,6 +55,8 @@ export interface GenerationEvaluation {
     bleu?: { score: number; signature: string };
     chrf?: { score: number };
     rouge?: Record<string, { fmeasure: number }>;
+    /** Whether ROUGE stemmed words (Porter) before matching; present when ROUGE was asked for. */
+    rouge_stemmer?: boolean;
     meteor?: number;
   };
 }
@@ -72,6 +74,8 @@ export interface GeneratorEvaluationRequest extends ServedBy {
   examples: { prompt: string; references: string | string[] }[];
   /** Default: bleu, chrf, rouge and meteor (meteor needs WordNet installed on the server). */
   metrics?: ("bleu" | "chrf" | "rouge" | "meteor")[];
+  /** ROUGE with the Porter stemmer (the server's default: true). */
+  rouge_stemmer?: boolean;
   max_new_tokens?: number;
   stop?: string[];
   /** A Jinja template each prompt is rendered with: it sees `prompt`, and `few_shot` as `examples`. */
@@ -421,11 +425,13 @@ export class EdgetuneApi {
     name: string,
     examples: { prediction: string; references: string[] }[],
     metrics?: string[],
+    options: { rouge_stemmer?: boolean } = {},
   ) {
     return this.request<GenerationEvaluation>("POST", `/v1/models/${name}/evaluate`, {
       task: "generation",
       examples,
       ...(metrics ? { metrics } : {}),
+      ...options,
     });
   }
 

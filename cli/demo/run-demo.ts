@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { EdgetuneApi, type JobEvent } from "../../client/index.ts";
 import { decodeModel, modelSummary } from "../../compression/index.ts";
+import { ROUGE_USE_STEMMER } from "../../evaluation/index.ts";
 import { loadWordNetData, majorityBaseline } from "../../evaluation/node.ts";
 import { startLocalWorker } from "../../functions/local.ts";
 import {
@@ -280,6 +281,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         count: scored.count,
         bleu: scored.metrics.bleu?.score ?? Number.NaN,
         rougeL: scored.metrics.rouge?.rougeL?.fmeasure ?? Number.NaN,
+        rougeStemmer: scored.metrics.rouge_stemmer ?? ROUGE_USE_STEMMER,
         meteor: scored.metrics.meteor ?? Number.NaN,
       };
     });

@@ -55,11 +55,13 @@ describe("the demo, scaled down", () => {
     expect(report.generation.bleu).toBeLessThanOrEqual(100);
     expect(report.generation.meteor).toBeGreaterThan(0);
     expect(report.generation.meteor).toBeLessThan(1);
+    expect(report.generation.rougeStemmer).toBe(true); // the endpoint's default, as it answered
 
     // the written report carries the same figures as the returned one
     const paths = writeReport(workDir, report);
     expect(JSON.parse(readFileSync(paths.json, "utf8"))).toEqual(report);
     const markdown = readFileSync(paths.markdown, "utf8");
+    expect(markdown).toContain(`ROUGE-L F (Porter stemmer) ${report.generation.rougeL.toFixed(4)}`);
     for (const cells of tableRows(report).slice(1)) expect(markdown).toContain(`| ${cells.join(" | ")} |`);
     const html = readFileSync(paths.html, "utf8");
     expect(html).toContain("Loss over training");
