@@ -18,9 +18,16 @@ import { onnxRuntime } from "./runtime.ts";
 import { timed, timedRuns } from "./server-timing.ts";
 import { SessionCache } from "./session-cache.ts";
 
+// ORT's graph optimizations off: on the spam classifier's fp32, q8 and q4 variants a session is created
+// 2.4–3.3× faster than at ORT's default level ("all"), its warm runs are no slower in WASM, and its
+// outputs are the same (bench/ort-web-optimization.ts). Session creation is most of a cold start.
+const SESSION_OPTIONS: InferenceSession.SessionOptions = { graphOptimizationLevel: "disabled" };
+
 const sessions = new SessionCache({
   create: async (bytes) =>
-    timedRuns(await timed("load-session", () => onnxRuntime().InferenceSession.create(bytes))),
+    timedRuns(
+      await timed("load-session", () => onnxRuntime().InferenceSession.create(bytes, SESSION_OPTIONS)),
+    ),
 });
 const assembled = new Map<string, Promise<unknown>>();
 const MAX_ASSEMBLED = 16;
