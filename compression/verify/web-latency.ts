@@ -1,9 +1,10 @@
 // Latency in onnxruntime-web (the WASM build the Worker and browsers run), measured in Node next to
 // onnxruntime-node's: the same file can be fast natively and slow in WASM (MatMulNBits, int8
-// kernels differ), and the edge serves WASM. Single-threaded, like the Worker.
+// kernels differ), and the edge serves WASM. Single-threaded, with the Worker's session options.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as ortWeb from "onnxruntime-web";
+import { WASM_SESSION_OPTIONS } from "../../client/wasm-session-options.ts";
 import type { Feeds } from "./verify.ts";
 
 let configured = false;
@@ -32,7 +33,7 @@ export async function webLatency(bytes: Uint8Array, feeds: Feeds, runs: number):
   configure();
   let session: ortWeb.InferenceSession;
   try {
-    session = await ortWeb.InferenceSession.create(bytes, { graphOptimizationLevel: "basic" });
+    session = await ortWeb.InferenceSession.create(bytes, WASM_SESSION_OPTIONS);
   } catch (error) {
     // e.g. an operator the WASM build lacks: worth a line in the report, not a failed run
     return { error: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "failed" };

@@ -11,6 +11,7 @@ import type { InferenceSession } from "onnxruntime-common";
 import { createFeatureExtractor, type FeatureExtractor } from "../../client/feature-extractor.ts";
 import { createTextClassifier, type TextClassifier } from "../../client/index.ts";
 import { createTextGenerator, type TextGenerator } from "../../client/text-generator.ts";
+import { WASM_SESSION_OPTIONS } from "../../client/wasm-session-options.ts";
 import { Problem } from "../problem.ts";
 import type { Manifest, ManifestVariant } from "../schemas.ts";
 import { blobKey } from "../storage/blobs.ts";
@@ -18,15 +19,10 @@ import { onnxRuntime } from "./runtime.ts";
 import { timed, timedRuns } from "./server-timing.ts";
 import { SessionCache } from "./session-cache.ts";
 
-// ORT's graph optimizations off: on the spam classifier's fp32, q8 and q4 variants a session is created
-// 2.4–3.3× faster than at ORT's default level ("all"), its warm runs are no slower in WASM, and its
-// outputs are the same (bench/ort-web-optimization.ts). Session creation is most of a cold start.
-const SESSION_OPTIONS: InferenceSession.SessionOptions = { graphOptimizationLevel: "disabled" };
-
 const sessions = new SessionCache({
   create: async (bytes) =>
     timedRuns(
-      await timed("load-session", () => onnxRuntime().InferenceSession.create(bytes, SESSION_OPTIONS)),
+      await timed("load-session", () => onnxRuntime().InferenceSession.create(bytes, WASM_SESSION_OPTIONS)),
     ),
 });
 const assembled = new Map<string, Promise<unknown>>();
