@@ -1,5 +1,5 @@
 // onnxruntime-web's graph optimization level, as the Worker would set it: the time to create a session
-// in a fresh runtime (the cold start's largest part, functions/inference/loaded-model.ts), its first
+// in a fresh runtime (the cold start's largest part; client/wasm-session-options.ts), its first
 // run, its warm run p50, and whether its outputs still equal those of the default level ("all"), for
 // the fp32, q8 and q4 variants of the tiny spam classifier. Each measurement is a fresh Node process
 // (ORT-web's wasm compiled and instantiated before the timed create, as workerd does at startup), the
