@@ -31,19 +31,17 @@ async function evaluateGeneration(
   const references = byKind.examples.map((e) =>
     typeof e.references === "string" ? [e.references] : e.references,
   );
-  if (byKind.kind === "predictions") {
-    const predictions = byKind.examples.map((e) => e.prediction);
-    const metrics = await scoreGenerations(
-      env.ARTIFACTS,
-      predictions,
-      references,
-      request.metrics,
-      request.rouge_stemmer,
-    );
-    return { task: "generation", model: name, count: predictions.length, metrics };
-  }
-  const prompts = byKind.examples.map((e) => e.prompt);
-  const { version, variant, predictions } = await generatePredictions(env, name, request, prompts);
+  // predictions given are scored as they are; prompts are run through the model, which is then named
+  const served =
+    byKind.kind === "predictions"
+      ? { predictions: byKind.examples.map((e) => e.prediction) }
+      : await generatePredictions(
+          env,
+          name,
+          request,
+          byKind.examples.map((e) => e.prompt),
+        );
+  const { predictions } = served;
   const metrics = await scoreGenerations(
     env.ARTIFACTS,
     predictions,
@@ -54,11 +52,10 @@ async function evaluateGeneration(
   return {
     task: "generation",
     model: name,
-    version,
-    variant,
+    ...("version" in served && { version: served.version, variant: served.variant }),
     count: predictions.length,
     metrics,
-    predictions,
+    ...("version" in served && { predictions }),
   };
 }
 
