@@ -18,6 +18,7 @@ import {
   Lease,
   LeaseId,
   LeaseRequest,
+  SnapshotEventData,
 } from "../fine-tuning/schemas.ts";
 import {
   type ApiArea,
@@ -39,6 +40,12 @@ const page = queryParams(
     after: z.string().describe("The last id of the previous page"),
   }),
 );
+const checkpointPage = queryParams(
+  z.object({
+    limit: z.int().min(1).max(100).default(10).describe("At most this many checkpoints"),
+    after: z.string().max(200).describe("The last checkpoint id of the previous page"),
+  }),
+);
 const noJob = problem("No such fine-tuning job");
 const leaseGone = problem("No job holds this lease: it expired (the job was re-queued) or never existed");
 
@@ -55,6 +62,7 @@ export const fineTuningApi: ApiArea = {
     HeartbeatRequest,
     Lease,
     EventsRequest,
+    SnapshotEventData,
     CompleteRequest,
     FailRequest,
   },
@@ -146,13 +154,17 @@ export const fineTuningApi: ApiArea = {
     },
     "/v1/fine_tuning/jobs/{id}/checkpoints": {
       get: {
-        summary: "The job's published checkpoint (model@version) once it succeeded",
+        summary:
+          "The job's checkpoints, newest first: its published model (model@version) once it succeeded, " +
+          "then every snapshot its runner reported (a trainer snapshot event), with the losses last " +
+          "reported at or before its step",
         security: bearer("read"),
-        parameters: [job],
+        parameters: [job, ...checkpointPage],
         responses: {
-          200: { description: "Checkpoints", content: json("CheckpointList") },
+          200: { description: "A page of checkpoints", content: json("CheckpointList") },
+          400: badRequest,
           ...auth,
-          404: noJob,
+          404: problem("No such fine-tuning job, or `after` is not one of its checkpoint ids"),
         },
       },
     },
@@ -198,13 +210,15 @@ export const fineTuningApi: ApiArea = {
     },
     "/v1/runner/leases/{lease}/events": {
       post: {
-        summary: "Append the trainer's events to the leased job",
+        summary:
+          "Append the trainer's events to the leased job; each snapshot event (data: SnapshotEventData) " +
+          "records a checkpoint, once per (stage, step) however often a batch is sent",
         security: bearer("write"),
         parameters: [lease],
         requestBody: { required: true, content: json("EventsRequest") },
         responses: {
           201: { description: "Recorded", content: json("AcceptedEvents") },
-          400: badRequest,
+          400: problem("The body is invalid, or a snapshot event's data is (each issue is listed)"),
           ...auth,
           404: leaseGone,
           409: problem("The job was cancelled"),

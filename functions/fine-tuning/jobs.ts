@@ -10,14 +10,22 @@ import { conform } from "../conform.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../json-body.ts";
 import { Problem } from "../problem.ts";
-import { CheckpointList, CreateJobRequest, FineTuningJob, JobEventList, JobId, JobList } from "./schemas.ts";
+import { checkpointPage } from "./checkpoints.ts";
+import {
+  CheckpointList,
+  CheckpointListQuery,
+  CreateJobRequest,
+  FineTuningJob,
+  JobEventList,
+  JobId,
+  JobList,
+} from "./schemas.ts";
 import {
   addEvent,
   cancelJob,
   getFile,
   getJobRow,
   insertJob,
-  type JobResult,
   type JobRow,
   listEvents,
   listJobs,
@@ -200,24 +208,11 @@ export const fineTuningJobs = new Hono<AppEnv>()
     "/v1/fine_tuning/jobs/:id/checkpoints",
     requireScope("read", "to read fine-tuning jobs"),
     async (c) => {
-      const row = await existingJob(c.env.REGISTRY, c.req.param("id"));
-      const result = row.result === null ? null : (JSON.parse(row.result) as JobResult);
-      const data =
-        row.status === "succeeded" && result && row.fine_tuned_model
-          ? [
-              {
-                id: `ftckpt-${row.id.slice("ftjob-".length)}`,
-                object: "fine_tuning.job.checkpoint" as const,
-                created_at: Math.floor((row.finished_at ?? row.updated_at) / 1000),
-                fine_tuned_model_checkpoint: row.fine_tuned_model,
-                fine_tuning_job_id: row.id,
-                step_number: Math.round(result.metrics?.steps ?? 0),
-                metrics: result.metrics ?? {},
-                edgetune: { model: result.model_name, version: result.version },
-              },
-            ]
-          : [];
-      return c.json(conform(CheckpointList, { object: "list", data, has_more: false }));
+      const db = c.env.REGISTRY;
+      const job = await existingJob(db, c.req.param("id"));
+      const q = CheckpointListQuery.parse(c.req.query());
+      const page = await checkpointPage(db, job, q.limit, q.after);
+      return c.json(conform(CheckpointList, { object: "list", ...page }));
     },
   )
   .post("/v1/fine_tuning/jobs/:id/cancel", requireScope("write", "to cancel fine-tuning jobs"), async (c) => {

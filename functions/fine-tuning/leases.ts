@@ -1,6 +1,7 @@
 // The runner lease API: a runner leases the oldest queued job for ttl_seconds, heartbeats to keep it,
 // appends events, then completes (idempotently) or fails it. A lease that runs out puts its job back
-// in the queue on the next lease call; a cancelled job answers its runner's heartbeat with 409.
+// in the queue on the next lease call; a cancelled job answers its runner's heartbeat with 409. Each
+// "snapshot" event becomes one of the job's checkpoints (checkpoints.ts), with the batch's events.
 import { Hono } from "hono";
 import { requireScope } from "../auth/require.ts";
 import { conform } from "../conform.ts";
@@ -9,6 +10,7 @@ import { jsonBody } from "../json-body.ts";
 import { leaseConflict } from "../lease-conflict.ts";
 import { Problem } from "../problem.ts";
 import { getVersion } from "../registry/db.ts";
+import { upsertSnapshotCheckpoint } from "./checkpoints.ts";
 import {
   CompleteRequest,
   EventsRequest,
@@ -18,6 +20,7 @@ import {
   Lease,
   LeaseId,
   LeaseRequest,
+  SnapshotEventData,
 } from "./schemas.ts";
 import {
   addEvent,
@@ -73,11 +76,30 @@ function leaseBody(row: JobRow, ttlSeconds: number, origin: string) {
   });
 }
 
+/** A snapshot event's data, or 400 naming the event: nothing of the batch is stored then. */
+function snapshotOf(data: unknown, index: number): SnapshotEventData {
+  const parsed = SnapshotEventData.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({
+    path: ["events", index, "data", ...i.path].map(String).join("."),
+    code: i.code,
+    message: i.message,
+  }));
+  throw new Problem({
+    status: 400,
+    slug: "invalid-snapshot-event",
+    title: "Bad Request",
+    detail: `A snapshot event is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+    extra: { issues },
+  });
+}
+
 function describe(e: { type: string; data: Record<string, unknown> }): string {
   const d = e.data;
   const num = (v: unknown) => (typeof v === "number" ? Number(v.toPrecision(4)) : v);
   if (e.type === "step") return `Step ${d.step}: training loss=${num(d.loss)}`;
   if (e.type === "eval") return `Step ${d.step}: validation loss=${num(d.loss)}, accuracy=${num(d.accuracy)}`;
+  if (e.type === "snapshot") return `Step ${d.step}: checkpoint saved${d.uri ? ` to ${d.uri}` : ""}`;
   return e.type;
 }
 
@@ -116,12 +138,16 @@ export const runnerLeases = new Hono<AppEnv>()
     const db = c.env.REGISTRY;
     const row = await leasedJob(db, c.req.param("lease"));
     const { events } = await jsonBody(c.req.raw, EventsRequest);
-    const problem = notLive(row, Date.now());
+    const snapshots = events.flatMap((e, i) => (e.type === "snapshot" ? [snapshotOf(e.data, i)] : []));
+    const now = Date.now();
+    const problem = notLive(row, now);
     if (problem) throw problem;
     await addEvents(
       db,
       row.id,
       events.map((e) => ({ level: e.level, kind: e.type, message: e.message ?? describe(e), data: e.data })),
+      snapshots.map((s) => upsertSnapshotCheckpoint(db, row.id, s, now)),
+      now,
     );
     return c.json({ object: "list", accepted: events.length }, 201);
   })

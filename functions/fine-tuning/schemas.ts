@@ -132,11 +132,41 @@ export const Checkpoint = z.object({
   id: z.string(),
   object: z.literal("fine_tuning.job.checkpoint"),
   created_at: z.int(),
-  fine_tuned_model_checkpoint: z.string(),
+  fine_tuned_model_checkpoint: z
+    .string()
+    .describe("the published model (model@version), or a snapshot's s3:// URI (its runner path without one)"),
   fine_tuning_job_id: z.string(),
   step_number: z.int(),
-  metrics: z.record(z.string(), z.number()),
-  edgetune: z.object({ model: z.string(), version: z.string() }),
+  metrics: z
+    .record(z.string(), z.number())
+    .describe(
+      "a snapshot: step, and train_loss, valid_loss, valid_accuracy as last reported at or before its step " +
+        "(train_loss: the step event's mean since the previous one; valid_*: the whole validation split); " +
+        "the published model: the trainer's final metrics",
+    ),
+  edgetune: z.discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("model").describe("the job's result, published as a model version"),
+      model: z.string(),
+      version: z.string(),
+    }),
+    z.object({
+      kind: z.literal("snapshot").describe("a resumable snapshot the trainer wrote during training"),
+      stage: z.int().nullable().describe("the stage of a multi-stage job; null without stages"),
+      path: z.string().describe("the snapshot folder where the runner's trainer wrote it"),
+      uri: z
+        .string()
+        .nullable()
+        .describe("where the runner stored it (s3://…/); null without an artifact store"),
+    }),
+  ]),
+});
+export type Checkpoint = z.infer<typeof Checkpoint>;
+
+/** Query of the checkpoints list: OpenAI's page size (default 10, at most 100) and cursor. */
+export const CheckpointListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(10).describe("At most this many checkpoints"),
+  after: z.string().max(200).optional().describe("The last checkpoint id of the previous page"),
 });
 
 export const CheckpointList = z.object({
@@ -182,6 +212,19 @@ export const RunnerEvent = z.strictObject({
 });
 
 export const EventsRequest = z.strictObject({ events: z.array(RunnerEvent).min(1).max(500) });
+
+/** A "snapshot" event's data: the trainer's {step, path, stage?}, and `uri` where the runner stored it. */
+export const SnapshotEventData = z.object({
+  step: z.int().min(0).max(1_000_000_000),
+  stage: z.int().min(0).max(1000).optional(),
+  path: z.string().min(1).max(1024),
+  uri: z
+    .string()
+    .max(2048)
+    .regex(/^s3:\/\/[^/]+\/.+/, "a snapshot URI looks like s3://<bucket>/<key>/")
+    .optional(),
+});
+export type SnapshotEventData = z.infer<typeof SnapshotEventData>;
 
 /** A file the runner stored in its artifact store (S3): the job's result_files list their URIs. */
 export const RunnerArtifact = z.strictObject({

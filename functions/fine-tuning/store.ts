@@ -278,11 +278,16 @@ function insertEvent(db: D1Database, jobId: string, e: NewEvent, now: number) {
     .bind(jobId, now, e.level, e.kind, e.message, JSON.stringify(e.data));
 }
 
-/** Appends events in order, in one transaction. */
-export async function addEvents(db: D1Database, jobId: string, events: NewEvent[]): Promise<void> {
+/** Appends events in order, then runs `after` (statements that read them), all in one transaction. */
+export async function addEvents(
+  db: D1Database,
+  jobId: string,
+  events: NewEvent[],
+  after: D1PreparedStatement[] = [],
+  now = Date.now(),
+): Promise<void> {
   if (events.length === 0) return;
-  const now = Date.now();
-  await db.batch(events.map((e) => insertEvent(db, jobId, e, now)));
+  await db.batch([...events.map((e) => insertEvent(db, jobId, e, now)), ...after]);
 }
 
 export const addEvent = (
