@@ -2,7 +2,8 @@
 // in workerd: a job trains, and every file of its output (checkpoint safetensors, config, tokenizer,
 // ONNX, an interval snapshot, the events log) lands in the bucket under <prefix>/<job id>/ with its
 // sha256 in the object's metadata and the bytes the trainer wrote; the job's result_files list the
-// s3:// URIs. A bucket that does not exist, or refused credentials, fail the job before it trains.
+// s3:// URIs, and its checkpoints list the snapshot at its s3:// folder. A bucket that does not exist,
+// or refused credentials, fail the job before it trains.
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -141,6 +142,30 @@ describe("runner artifacts in S3", () => {
     const job = await api.fineTuningJob(created.id);
     expect(job.status).toBe("succeeded");
     expect([...job.result_files].sort()).toEqual(artifacts.map((a) => a.uri).sort());
+    // the snapshot went up as the trainer reported it: the job's checkpoints list it under the published
+    // model, at its s3:// folder, with the training loss the trainer reported at its step
+    const folder = `s3://${BUCKET}/runs/ci/${created.id}/checkpoints/step-000002/`;
+    const snapshotFiles = artifacts.filter((a) => a.path.startsWith("checkpoints/step-000002/"));
+    expect(snapshotFiles.map((a) => a.path)).toContain("checkpoints/step-000002/model.safetensors");
+    for (const a of snapshotFiles) expect(a.uri.startsWith(folder)).toBe(true);
+    const checkpoints = await api.request<{
+      data: { fine_tuned_model_checkpoint: string; step_number: number; metrics: Record<string, number> }[];
+      has_more: boolean;
+    }>("GET", `/v1/fine_tuning/jobs/${created.id}/checkpoints`);
+    const stepTwo = events.find((e) => e.type === "step" && e.step === 2);
+    expect(checkpoints).toMatchObject({
+      data: [
+        { fine_tuned_model_checkpoint: job.fine_tuned_model, step_number: 4 },
+        {
+          fine_tuned_model_checkpoint: folder,
+          step_number: 2,
+          metrics: { step: 2, train_loss: stepTwo.loss },
+        },
+      ],
+      has_more: false,
+    });
+    expect(checkpoints.data).toHaveLength(2);
+
     // the version is still published through the API, as without S3
     const manifest = await api.manifest(job.edgetune.output.model, job.edgetune.output.version);
     const onnx = artifacts.find((a) => a.path === "model/onnx/model.onnx");

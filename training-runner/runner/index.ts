@@ -3,12 +3,14 @@
 // ONNX) as a model version and publishes it, then completes the job, or fails it with the error. A
 // heartbeat answered 409 (the job was cancelled, or the lease was lost) stops the trainer. With an S3
 // artifact store, every file of the job's output (checkpoint, ONNX, snapshots, the events log) is
-// uploaded there first and reported with the completion (the job's result_files). When no fine-tuning
+// uploaded there and reported with the completion (the job's result_files); each snapshot goes up as
+// soon as the trainer reports it, and its event reaches the API with its s3:// URI (the job's
+// checkpoints list it), the events behind it waiting so they keep their order. When no fine-tuning
 // job waits, the runner takes a compression job too large for the Worker (compression-job.ts).
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ApiError, EdgetuneApi, type RunnerEvent, type RunnerLease } from "../../client/api-client.ts";
-import type { TrainerEvent } from "../events.ts";
+import type { SnapshotEvent, TrainerEvent } from "../events.ts";
 import { runTrainer } from "../launch.ts";
 import { type CompressionJobOutcome, runCompressionLease } from "./compression-job.ts";
 import {
@@ -131,6 +133,34 @@ function toRunnerEvent(event: TrainerEvent): RunnerEvent {
   return { type, data };
 }
 
+/**
+ * Uploads a snapshot folder of the job's output as the trainer reports it; returns its event with the
+ * folder's s3:// URI, or as the trainer wrote it when it lies outside the output folder or the upload
+ * failed (the job's final upload then tries again, and fails the job if the store is unusable).
+ */
+async function uploadSnapshot(
+  store: S3ArtifactStore,
+  jobId: string,
+  outDir: string,
+  event: SnapshotEvent,
+  done: Map<string, UploadedArtifact>,
+  log: (line: string) => void,
+): Promise<RunnerEvent> {
+  const sent = toRunnerEvent(event);
+  const inside = relative(resolve(outDir), resolve(event.path));
+  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return sent;
+  const folder = inside.split(sep).join("/");
+  try {
+    await store.uploadFolder(jobId, outDir, { under: folder, done });
+    return { ...sent, data: { ...sent.data, uri: store.uri(store.key(jobId, `${folder}/`)) } };
+  } catch (err) {
+    log(
+      `could not upload the snapshot of step ${event.step} now (retried with the job's files): ${(err as Error).message}`,
+    );
+    return sent;
+  }
+}
+
 /** Runs one leased job to its end; never throws for the job's own failure (it is reported as failed). */
 export async function runLeasedJob(
   api: EdgetuneApi,
@@ -187,6 +217,9 @@ export async function runLeasedJob(
   const outDir = join(dir, "out");
   const eventsLog = join(outDir, EVENTS_LOG);
   let store: S3ArtifactStore | undefined;
+  // events wait here behind a snapshot's upload, so they reach the buffer in the trainer's order
+  let ordered: Promise<void> = Promise.resolve();
+  const uploaded = new Map<string, UploadedArtifact>();
   try {
     store =
       options.s3 === undefined || options.s3 instanceof S3ArtifactStore
@@ -213,15 +246,23 @@ export async function runLeasedJob(
       onEvent: (event) => {
         options.onEvent?.(jobId, event);
         appendFileSync(eventsLog, `${JSON.stringify(event)}\n`);
-        buffer.push(toRunnerEvent(event));
-        if (buffer.length >= BATCH) void flush();
+        const up = store;
+        ordered = ordered.then(async () => {
+          const sent =
+            event.type === "snapshot" && up
+              ? await uploadSnapshot(up, jobId, outDir, event, uploaded, log)
+              : toRunnerEvent(event);
+          buffer.push(sent);
+          if (buffer.length >= BATCH) void flush();
+        });
       },
     });
+    await ordered;
     await flush();
 
     let artifacts: UploadedArtifact[] | undefined;
     if (store) {
-      artifacts = await store.uploadFolder(jobId, outDir);
+      artifacts = await store.uploadFolder(jobId, outDir, { done: uploaded });
       log(`uploaded ${artifacts.length} artifacts to s3://${store.options.bucket}/${store.key(jobId, "")}`);
     }
 
@@ -260,6 +301,7 @@ export async function runLeasedJob(
       ...(artifacts ? { artifacts } : {}),
     };
   } catch (err) {
+    await ordered;
     await flush();
     if (err instanceof ApiError && String(err.problem?.type ?? "").endsWith("/job-cancelled")) {
       state.stopped = "cancelled";

@@ -154,13 +154,32 @@ export class S3ArtifactStore {
     return { sha256, size };
   }
 
-  /** Uploads every file under `dir` to `<prefix>/<jobId>/<its relative path>`, one at a time. */
-  async uploadFolder(jobId: string, dir: string): Promise<UploadedArtifact[]> {
+  /**
+   * Uploads every file under `dir` (only those under its subfolder `under`, when given) to
+   * `<prefix>/<jobId>/<its path relative to dir>`, one at a time. A path already in `done` is not
+   * uploaded again (its record is returned); each new upload is added to it.
+   */
+  async uploadFolder(
+    jobId: string,
+    dir: string,
+    options: { under?: string; done?: Map<string, UploadedArtifact> } = {},
+  ): Promise<UploadedArtifact[]> {
+    const { under, done } = options;
+    const paths = under
+      ? (await filesUnder(join(dir, ...under.split("/")))).map((p) => `${under}/${p}`)
+      : await filesUnder(dir);
     const uploaded: UploadedArtifact[] = [];
-    for (const path of await filesUnder(dir)) {
+    for (const path of paths) {
+      const known = done?.get(path);
+      if (known) {
+        uploaded.push(known);
+        continue;
+      }
       const key = this.key(jobId, path);
       const { sha256, size } = await this.uploadFile(join(dir, path), key);
-      uploaded.push({ path, uri: this.uri(key), key, sha256, size });
+      const artifact = { path, uri: this.uri(key), key, sha256, size };
+      done?.set(path, artifact);
+      uploaded.push(artifact);
     }
     return uploaded;
   }
