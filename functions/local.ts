@@ -6,8 +6,7 @@
 // the registry's migrations (functions/migrations) are applied to that D1, and a dev token (if any)
 // is configured the way a deployment configures its secrets.
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Log, LogLevel, Miniflare } from "miniflare";
@@ -17,7 +16,7 @@ import { bundleWorker } from "./local-bundle.ts";
 export interface LocalWorkerOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number;
-  /** Directory for persisted local state (wrangler keeps it under `<stateDir>/v3/{r2,d1,…}`). Created if missing. */
+  /** Directory for persisted local state (under `<stateDir>/v3/{r2,d1,…}`, as wrangler keeps it) and the Worker's bundle (`worker-bundle/`). Created if missing. */
   stateDir: string;
   /** How long to wait for workerd to listen before giving up (default 60 s). */
   startTimeoutMs?: number;
@@ -110,7 +109,9 @@ function deadline(ms: number, what: string): { expired: Promise<never>; clear():
 
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const timeout = deadline(options.startTimeoutMs ?? 60_000, "starting the local Worker");
-  const bundleDir = await mkdtemp(join(tmpdir(), "edgetune-worker-"));
+  // beside the state, rebuilt on every start: a server killed before stop() leaves nothing elsewhere
+  const bundleDir = join(options.stateDir, "worker-bundle");
+  await rm(bundleDir, { recursive: true, force: true });
   let mf: Miniflare | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
