@@ -2,11 +2,17 @@
 
   out/checkpoints/step-00000N/
     model.safetensors       the training model's state (adapters and frozen weights included)
-    trainer.pt              optimizer, LR scheduler, data order, techniques, loss window, RNG states
+    trainer.pt              optimizer, LR scheduler, fp16 gradient scaler, data order, techniques, loss window,
+                            RNG states
     tokenizer.json, tokenizer_config.json
     state.json              {"step": N}: written last, so a folder with it is complete
 
 On CPU a resumed run continues the same loss curve as an uninterrupted one, bit for bit.
+
+The gradient scaler (precision.py) matters under fp16 only: its scale and growth tracker decide which steps
+overflow and are skipped, so a run resumed at the initial scale would skip steps the uninterrupted run did not.
+A disabled scaler (fp32, bf16) has no state: trainer.pt then holds {}, as do snapshots written before the scaler
+was saved (no "scaler" key); either loads, and an fp16 run resumed from one starts at the initial scale.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ class Resumable:
     scheduler: torch.optim.lr_scheduler.LRScheduler
     batches: Batches
     hooks: Hooks
+    scaler: torch.amp.GradScaler  # enabled only under fp16 (precision.py)
 
 
 def save_snapshot(
@@ -49,6 +56,7 @@ def save_snapshot(
     trainer_state = {
         "optimizer": run.optimizer.state_dict(),
         "scheduler": run.scheduler.state_dict(),
+        "scaler": run.scaler.state_dict(),  # {} when disabled
         "batches": run.batches.state_dict(),
         "techniques": run.hooks.state_dict(),
         "window": window,
@@ -72,6 +80,9 @@ def load_snapshot(path: Path, run: Resumable) -> tuple[int, list[float]]:
     state: dict[str, Any] = torch.load(path / "trainer.pt", weights_only=True)
     run.optimizer.load_state_dict(state["optimizer"])
     run.scheduler.load_state_dict(state["scheduler"])
+    scaler_state = state.get("scaler", {})  # absent in snapshots written before it was saved
+    if run.scaler.is_enabled() and scaler_state:  # GradScaler refuses an empty state (a disabled scaler's)
+        run.scaler.load_state_dict(scaler_state)
     run.batches.load_state_dict(state["batches"])
     run.hooks.load_state_dict(state["techniques"])
     torch.set_rng_state(state["rng"]["torch"])

@@ -82,7 +82,7 @@ def train(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(s.lr_schedule, s.warmup_steps, s.steps))
     task_order = task.batches(train_data, s.batch_size, s.seed)
     batches = hooks.batches(train_data, s.batch_size, s.seed, default=task_order)
-    run = Resumable(model, optimizer, scheduler, batches, hooks)
+    run = Resumable(model, optimizer, scheduler, batches, hooks, amp.scaler)
     done_steps, window_losses = 0, []
     if job.resume_from is not None:
         done_steps, window_losses = load_snapshot(job.resume_from, run)
