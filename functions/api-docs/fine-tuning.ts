@@ -212,7 +212,8 @@ export const fineTuningApi: ApiArea = {
       post: {
         summary:
           "Append the trainer's events to the leased job; each snapshot event (data: SnapshotEventData) " +
-          "records a checkpoint, once per (stage, step) however often a batch is sent",
+          "records a checkpoint, once per (stage, step) however often a batch is sent; events numbered by " +
+          "seq (per lease, from 0) are stored once, so a batch sent again adds only the events not yet stored",
         security: bearer("write"),
         parameters: [lease],
         requestBody: { required: true, content: json("EventsRequest") },

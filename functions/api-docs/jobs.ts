@@ -13,6 +13,7 @@ import {
 } from "../compression-jobs/schemas.ts";
 import { Job, JobEventList } from "../jobs/schemas.ts";
 import { FilePath, ModelName, VersionName } from "../registry/names.ts";
+import { AcceptedEvents } from "../runner-event-seq.ts";
 import { type ApiArea, auth, badRequest, bearer, binary, json, param, problem } from "./common.ts";
 
 const lease = param("lease", CompressionLeaseId);
@@ -30,7 +31,7 @@ export const jobsApi: ApiArea = {
     CompressionLeaseEventsRequest: CompressionLeaseEvents,
     CompressionCompleteRequest: CompressionComplete,
     CompressionFailRequest: CompressionFail,
-    AcceptedEvents: z.object({ object: z.literal("list"), accepted: z.number().int() }),
+    AcceptedEvents,
   },
   paths: {
     "/v1/models/{name}/versions/{version}/compress": {
@@ -104,7 +105,9 @@ export const jobsApi: ApiArea = {
     },
     [`${BASE}/{lease}/events`]: {
       post: {
-        summary: "Append progress events to the leased job",
+        summary:
+          "Append progress events to the leased job; events numbered by seq are stored once per lease " +
+          "however often a batch is sent",
         security: bearer("write"),
         parameters: [lease],
         requestBody: { required: true, content: json("CompressionLeaseEventsRequest") },

@@ -84,3 +84,29 @@ export function finishLeasedJob(
     )
     .first<LeasedJobRow>();
 }
+
+/**
+ * Appends a runner's events to its leased job in order, in one transaction (the job_events of
+ * functions/jobs/store.ts); an event numbered by `seq` that this lease already stored (a resent batch,
+ * migration 0008) is skipped. Returns how many were stored.
+ */
+export async function addLeaseEvents(
+  db: D1Database,
+  jobId: string,
+  lease: string,
+  events: { type: string; data: unknown; seq?: number | undefined }[],
+): Promise<number> {
+  const at = new Date().toISOString();
+  const results = await db.batch(
+    events.map((e) =>
+      db
+        .prepare(
+          `INSERT INTO job_events (job_id, seq, at, type, data, lease_id, runner_seq)
+           VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = ?1), ?2, ?3, ?4, ?5, ?6)
+           ON CONFLICT (job_id, lease_id, runner_seq) DO NOTHING`,
+        )
+        .bind(jobId, at, e.type, JSON.stringify(e.data), e.seq === undefined ? null : lease, e.seq ?? null),
+    ),
+  );
+  return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+}

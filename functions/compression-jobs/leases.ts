@@ -2,6 +2,7 @@
 // leases the oldest such job, downloads the source through /{name}/resolve, runs the passes, uploads
 // each variant under its lease (streamed into content-addressed storage, hashed on the way), then
 // completes with the variants' manifest entries; they join the version in one step (add-variants.ts).
+// Progress events numbered by the runner (seq) are stored once per lease, however often a batch is sent.
 // The OpenAI-shaped fine-tuning lease routes stay as they are; these live beside them.
 import { Hono } from "hono";
 import { requireScope } from "../auth/require.ts";
@@ -12,10 +13,12 @@ import { jsonBody } from "../json-body.ts";
 import { leaseConflict } from "../lease-conflict.ts";
 import { Problem } from "../problem.ts";
 import { FilePath, parseParam } from "../registry/names.ts";
+import { AcceptedEvents } from "../runner-event-seq.ts";
 import { UploadResponse } from "../schemas.ts";
 import { blobKey, storeBlob } from "../storage/blobs.ts";
 import { addVariants } from "./add-variants.ts";
 import {
+  addLeaseEvents,
   claimOldest,
   extendLease,
   finishLeasedJob,
@@ -107,8 +110,16 @@ export const compressionLeases = new Hono<AppEnv>()
     const db = c.env.REGISTRY;
     const row = await liveJob(db, c.req.param("lease"));
     const { events } = await jsonBody(c.req.raw, CompressionLeaseEvents);
-    for (const e of events) await addJobEvent(db, row.id, e.type, e.data);
-    return c.json({ object: "list", accepted: events.length }, 201);
+    const stored = await addLeaseEvents(db, row.id, row.lease_id as string, events);
+    return c.json(
+      conform(AcceptedEvents, {
+        object: "list",
+        accepted: events.length,
+        stored,
+        duplicates: events.length - stored,
+      }),
+      201,
+    );
   })
   .put(`${BASE}/:lease/files/:path{.+}`, requireScope("write", WRITE), async (c) => {
     await liveJob(c.env.REGISTRY, c.req.param("lease"));

@@ -1,6 +1,7 @@
 // `POST .../compress` body: which variants to make, as preset names or full recipes.
 import { z } from "zod";
 import { Job } from "../jobs/schemas.ts";
+import { checkBatchSeqs, RunnerSeq } from "../runner-event-seq.ts";
 import { ManifestFile, ManifestVariant } from "../schemas.ts";
 
 export const CompressRequest = z.strictObject({
@@ -53,17 +54,20 @@ export const CompressionLease = z.object({
 });
 export type CompressionLease = z.infer<typeof CompressionLease>;
 
-export const CompressionLeaseEvents = z.strictObject({
-  events: z
-    .array(
-      z.strictObject({
-        type: z.string().regex(/^[a-z][a-z0-9_.-]{0,39}$/, "an event type is a short lowercase word"),
-        data: z.record(z.string(), z.unknown()).default({}),
-      }),
-    )
-    .min(1)
-    .max(100),
-});
+export const CompressionLeaseEvents = z
+  .strictObject({
+    events: z
+      .array(
+        z.strictObject({
+          type: z.string().regex(/^[a-z][a-z0-9_.-]{0,39}$/, "an event type is a short lowercase word"),
+          data: z.record(z.string(), z.unknown()).default({}),
+          seq: RunnerSeq.optional(),
+        }),
+      )
+      .min(1)
+      .max(100),
+  })
+  .superRefine((body, ctx) => checkBatchSeqs(body.events, ctx));
 
 export const CompressionComplete = z.strictObject({
   /** Each variant's file was uploaded under the lease first (PUT .../files/{path}). */

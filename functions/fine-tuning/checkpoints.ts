@@ -34,8 +34,11 @@ export function snapshotCheckpointId(jobId: string, stage: number | undefined, s
   return `ftckpt-${hexOf(jobId)}${stage === undefined ? "" : `-stage-${stage}`}-step-${step}`;
 }
 
-/** The latest `field` of the job's `kind` events at or before step ?3 in stage ?2. */
-const latest = (kind: "step" | "eval", field: string) =>
+/**
+ * The latest `field` of the job's `kind` events at or before step ?3 in stage ?2 (an index on the
+ * events' (job_id, kind, seq), migration 0008, keeps it to those events).
+ */
+export const latest = (kind: "step" | "eval", field: string) =>
   `(SELECT json_extract(data, '$.${field}') FROM fine_tuning_events
      WHERE job_id = ?1 AND kind = '${kind}' AND COALESCE(json_extract(data, '$.stage'), ${NO_STAGE}) = ?2
        AND json_extract(data, '$.step') <= ?3

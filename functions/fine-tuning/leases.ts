@@ -1,7 +1,8 @@
 // The runner lease API: a runner leases the oldest queued job for ttl_seconds, heartbeats to keep it,
 // appends events, then completes (idempotently) or fails it. A lease that runs out puts its job back
 // in the queue on the next lease call; a cancelled job answers its runner's heartbeat with 409. Each
-// "snapshot" event becomes one of the job's checkpoints (checkpoints.ts), with the batch's events.
+// "snapshot" event becomes one of the job's checkpoints (checkpoints.ts), with the batch's events. A
+// runner numbers its events (seq): a batch it sends again stores only the events not stored yet.
 import { Hono } from "hono";
 import { requireScope } from "../auth/require.ts";
 import { conform } from "../conform.ts";
@@ -10,6 +11,7 @@ import { jsonBody } from "../json-body.ts";
 import { leaseConflict } from "../lease-conflict.ts";
 import { Problem } from "../problem.ts";
 import { getVersion } from "../registry/db.ts";
+import { AcceptedEvents } from "../runner-event-seq.ts";
 import { upsertSnapshotCheckpoint } from "./checkpoints.ts";
 import {
   CompleteRequest,
@@ -142,14 +144,29 @@ export const runnerLeases = new Hono<AppEnv>()
     const now = Date.now();
     const problem = notLive(row, now);
     if (problem) throw problem;
-    await addEvents(
+    const lease = row.lease_id as string;
+    const stored = await addEvents(
       db,
       row.id,
-      events.map((e) => ({ level: e.level, kind: e.type, message: e.message ?? describe(e), data: e.data })),
+      events.map((e) => ({
+        level: e.level,
+        kind: e.type,
+        message: e.message ?? describe(e),
+        data: e.data,
+        ...(e.seq === undefined ? {} : { runner: { lease, seq: e.seq } }),
+      })),
       snapshots.map((s) => upsertSnapshotCheckpoint(db, row.id, s, now)),
       now,
     );
-    return c.json({ object: "list", accepted: events.length }, 201);
+    return c.json(
+      conform(AcceptedEvents, {
+        object: "list",
+        accepted: events.length,
+        stored,
+        duplicates: events.length - stored,
+      }),
+      201,
+    );
   })
   .post("/v1/runner/leases/:lease/complete", requireScope("write", WRITE), async (c) => {
     const db = c.env.REGISTRY;

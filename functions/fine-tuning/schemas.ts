@@ -2,6 +2,7 @@
 // fine-tuning API, and the runner lease API. Times on the wire are unix seconds, as OpenAI's are.
 import { z } from "zod";
 import { ModelName, VersionName } from "../registry/names.ts";
+import { checkBatchSeqs, RunnerSeq } from "../runner-event-seq.ts";
 
 export const FileId = z.string().regex(/^file-[0-9a-f]{32}$/, "a file id looks like file-<32 hex digits>");
 export const JobId = z.string().regex(/^ftjob-[0-9a-f]{32}$/, "a job id looks like ftjob-<32 hex digits>");
@@ -209,9 +210,12 @@ export const RunnerEvent = z.strictObject({
   level: z.enum(["info", "warn", "error"]).default("info"),
   message: z.string().max(2000).optional(),
   data: z.record(z.string(), z.unknown()).default({}),
+  seq: RunnerSeq.optional(),
 });
 
-export const EventsRequest = z.strictObject({ events: z.array(RunnerEvent).min(1).max(500) });
+export const EventsRequest = z
+  .strictObject({ events: z.array(RunnerEvent).min(1).max(500) })
+  .superRefine((body, ctx) => checkBatchSeqs(body.events, ctx));
 
 /** A "snapshot" event's data: the trainer's {step, path, stage?}, and `uri` where the runner stored it. */
 export const SnapshotEventData = z.object({

@@ -265,29 +265,48 @@ export interface NewEvent {
   kind: string;
   message: string;
   data: Record<string, unknown>;
+  /** The runner's number for the event under its lease (migration 0008): stored once per (job, lease, seq). */
+  runner?: { lease: string; seq: number };
 }
 
 const METRIC_KINDS = new Set(["step", "eval", "metrics"]);
 
+// An event numbered by its runner that is already stored (a resent batch) is skipped; the job's own
+// seq is only taken by the events that are stored, so the list stays gapless.
 function insertEvent(db: D1Database, jobId: string, e: NewEvent, now: number) {
   return db
     .prepare(
-      `INSERT INTO fine_tuning_events (job_id, seq, created_at, level, kind, message, data)
-       VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM fine_tuning_events WHERE job_id = ?1), ?2, ?3, ?4, ?5, ?6)`,
+      `INSERT INTO fine_tuning_events (job_id, seq, created_at, level, kind, message, data, lease_id, runner_seq)
+       VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM fine_tuning_events WHERE job_id = ?1), ?2, ?3, ?4, ?5, ?6,
+               ?7, ?8)
+       ON CONFLICT (job_id, lease_id, runner_seq) DO NOTHING`,
     )
-    .bind(jobId, now, e.level, e.kind, e.message, JSON.stringify(e.data));
+    .bind(
+      jobId,
+      now,
+      e.level,
+      e.kind,
+      e.message,
+      JSON.stringify(e.data),
+      e.runner?.lease ?? null,
+      e.runner?.seq ?? null,
+    );
 }
 
-/** Appends events in order, then runs `after` (statements that read them), all in one transaction. */
+/**
+ * Appends events in order, then runs `after` (statements that read them), all in one transaction.
+ * Returns how many were stored: fewer than given when some were numbered events already stored.
+ */
 export async function addEvents(
   db: D1Database,
   jobId: string,
   events: NewEvent[],
   after: D1PreparedStatement[] = [],
   now = Date.now(),
-): Promise<void> {
-  if (events.length === 0) return;
-  await db.batch([...events.map((e) => insertEvent(db, jobId, e, now)), ...after]);
+): Promise<number> {
+  if (events.length === 0) return 0;
+  const results = await db.batch([...events.map((e) => insertEvent(db, jobId, e, now)), ...after]);
+  return results.slice(0, events.length).reduce((n, r) => n + (r.meta.changes ?? 0), 0);
 }
 
 export const addEvent = (
@@ -295,7 +314,7 @@ export const addEvent = (
   jobId: string,
   message: string,
   data: Record<string, unknown> = {},
-) => addEvents(db, jobId, [{ level: "info", kind: "message", message, data }]);
+) => addEvents(db, jobId, [{ level: "info", kind: "message", message, data }]).then(() => {});
 
 export const eventId = (jobId: string, seq: number) => `ftevent-${jobId.slice("ftjob-".length)}-${seq}`;
 
