@@ -171,6 +171,15 @@ export interface RunnerEvent {
   level?: "info" | "warn" | "error";
   message?: string;
   data?: Record<string, unknown>;
+  /** The event's number under its lease (from 0): the API stores a resent event once. */
+  seq?: number;
+}
+
+/** An events route's answer: the batch's events, and of those how many were new or already stored. */
+export interface EventsAccepted {
+  accepted: number;
+  stored: number;
+  duplicates: number;
 }
 
 /** Which published version and ONNX variant (dtype) serves a request; the server's defaults otherwise. */
@@ -514,7 +523,7 @@ export class EdgetuneApi {
   }
 
   leaseEvents(lease: string, events: RunnerEvent[]) {
-    return this.request<{ accepted: number }>("POST", `/v1/runner/leases/${lease}/events`, { events });
+    return this.request<EventsAccepted>("POST", `/v1/runner/leases/${lease}/events`, { events });
   }
 
   completeLease(
@@ -549,8 +558,8 @@ export class EdgetuneApi {
     );
   }
 
-  compressionEvents(lease: string, events: { type: string; data?: Record<string, unknown> }[]) {
-    return this.request<{ accepted: number }>("POST", `/v1/runner/compression-leases/${lease}/events`, {
+  compressionEvents(lease: string, events: { type: string; data?: Record<string, unknown>; seq?: number }[]) {
+    return this.request<EventsAccepted>("POST", `/v1/runner/compression-leases/${lease}/events`, {
       events,
     });
   }

@@ -21,6 +21,7 @@ import {
   runRecipe,
 } from "../../compression/node.ts";
 import { sampleFeeds, verifyVariant } from "../../compression/verify/index.ts";
+import { EventSender } from "./event-sender.ts";
 
 export interface CompressionJobOptions {
   /** The job's files go to `<workDir>/<job id>/`. */
@@ -58,6 +59,12 @@ export async function runCompressionLease(
     },
     Math.max(1000, (lease.ttl_seconds * 1000) / 3),
   );
+  // progress events are numbered under the lease and resent when an answer is lost (event-sender.ts)
+  const events = new EventSender({
+    send: (batch) => api.compressionEvents(lease.id, batch),
+    maxBatch: 100,
+    log,
+  });
   const checkLive = () => {
     options.signal?.throwIfAborted();
     if (state.lost) throw new Error(`lease lost: ${state.lost}`);
@@ -78,7 +85,8 @@ export async function runCompressionLease(
     const variants: CompressedVariant[] = [];
     for (const recipe of recipes) {
       checkLive();
-      await api.compressionEvents(lease.id, [{ type: "variant.started", data: { name: recipe.name } }]);
+      events.push({ type: "variant.started", data: { name: recipe.name } });
+      await events.flush();
       const result = await runRecipe(model, recipe);
       const bytes = encodeModel(result.model);
       // onnxruntime-node must load the variant and run it on the same inputs as the source
@@ -108,22 +116,21 @@ export async function runCompressionLease(
         },
       });
       const maxAbsDiff = Math.max(0, ...Object.values(report.outputs).map((o) => o.maxAbsDiff));
-      await api.compressionEvents(lease.id, [
-        {
-          type: "variant.done",
-          data: {
-            name: recipe.name,
-            path,
-            sha256: stored.sha256,
-            size: stored.size,
-            sizeRatio: stored.size / original.byteLength,
-            parameters: summary.parameterCount,
-            top1Agreement: report.top1Agreement,
-            maxAbsDiff,
-            verifiedWith: "onnxruntime-node",
-          },
+      events.push({
+        type: "variant.done",
+        data: {
+          name: recipe.name,
+          path,
+          sha256: stored.sha256,
+          size: stored.size,
+          sizeRatio: stored.size / original.byteLength,
+          parameters: summary.parameterCount,
+          top1Agreement: report.top1Agreement,
+          maxAbsDiff,
+          verifiedWith: "onnxruntime-node",
         },
-      ]);
+      });
+      await events.flush();
       log(
         `${jobId}: ${recipe.name} ${stored.size} bytes, top-1 agreement ${(100 * report.top1Agreement).toFixed(1)} %`,
       );

@@ -5,7 +5,8 @@
 // artifact store, every file of the job's output (checkpoint, ONNX, snapshots, the events log) is
 // uploaded there and reported with the completion (the job's result_files); each snapshot goes up as
 // soon as the trainer reports it, and its event reaches the API with its s3:// URI (the job's
-// checkpoints list it), the events behind it waiting so they keep their order. When no fine-tuning
+// checkpoints list it), the events behind it waiting so they keep their order. Events are numbered
+// under the lease and a batch whose answer is lost is sent again (event-sender.ts). When no fine-tuning
 // job waits, the runner takes a compression job too large for the Worker (compression-job.ts).
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -13,6 +14,7 @@ import { ApiError, EdgetuneApi, type RunnerEvent, type RunnerLease } from "../..
 import type { SnapshotEvent, TrainerEvent } from "../events.ts";
 import { runTrainer } from "../launch.ts";
 import { type CompressionJobOutcome, runCompressionLease } from "./compression-job.ts";
+import { EventSender } from "./event-sender.ts";
 import {
   ArtifactStoreError,
   type S3ArtifactOptions,
@@ -197,21 +199,9 @@ export async function runLeasedJob(
     Math.max(1000, (ttl * 1000) / 3),
   );
 
-  // events go up in batches, one request at a time, in order
-  let buffer: RunnerEvent[] = [];
-  let sending: Promise<void> = Promise.resolve();
-  const flush = () => {
-    if (buffer.length === 0) return sending;
-    const batch = buffer;
-    buffer = [];
-    sending = sending.then(() =>
-      api.leaseEvents(lease.id, batch).then(
-        () => {},
-        (err: unknown) => log(`could not send ${batch.length} events: ${(err as Error).message}`),
-      ),
-    );
-    return sending;
-  };
+  // events go up numbered, in batches, one request at a time, in order; a lost answer resends the batch
+  const events = new EventSender({ send: (batch) => api.leaseEvents(lease.id, batch), log });
+  const flush = () => events.flush();
   const flusher = setInterval(flush, options.flushMs ?? 1000);
 
   const outDir = join(dir, "out");
@@ -252,8 +242,8 @@ export async function runLeasedJob(
             event.type === "snapshot" && up
               ? await uploadSnapshot(up, jobId, outDir, event, uploaded, log)
               : toRunnerEvent(event);
-          buffer.push(sent);
-          if (buffer.length >= BATCH) void flush();
+          events.push(sent);
+          if (events.fresh >= BATCH) void flush();
         });
       },
     });
