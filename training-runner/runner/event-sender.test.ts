@@ -166,7 +166,29 @@ describe("runner event sender", () => {
     expect(sender.pending).toBe(0);
     expect(seen.map((s) => s.status)).toEqual([409]);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^dropped events 0\.\.0, which the API refused: .*409/);
+    expect(lines[0]).toMatch(/^dropped events 0\.\.0, which the API refused or which cannot be sent: .*409/);
     expect(await stepsOf(job)).toEqual([]);
+  });
+
+  it("drops a batch that cannot be sent at all (not JSON) instead of holding up the events behind it", async () => {
+    const { lease, job } = await leasedJob();
+    const lines: string[] = [];
+    const sender = new EventSender({
+      send: (batch) => viaProxy.leaseEvents(lease, batch),
+      retryMs: 10,
+      log: (l) => lines.push(l),
+    });
+    seen.length = 0;
+    sender.push({ type: "step", data: { step: 1, loss: 10n } });
+    await sender.flush();
+    sender.push({ type: "step", data: { step: 2, loss: 0.8 } });
+    await sender.flush();
+    expect(sender.pending).toBe(0);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^dropped events 0\.\.0, which the API refused or which cannot be sent: .*BigInt/,
+    );
+    expect(seen.map((s) => s.seqs)).toEqual([[1]]);
+    expect(await stepsOf(job)).toEqual([2]);
   });
 });

@@ -3,7 +3,8 @@
 // sent again carries the same numbers and the API stores each event once (migration 0008); a batch
 // that still fails after its retries goes back in front of the queue and travels with the next one
 // (the API skips the events it already has). An answer the API gave on purpose (4xx: a bad batch, a
-// lost or cancelled lease) is final: that batch is dropped, with a log line. Written here because the
+// lost or cancelled lease), or a batch that cannot be sent at all, is final: that batch is dropped,
+// with a log line. Written here because the
 // retry belongs to the batch (its numbers), not to the HTTP request, so a generic retrying fetch
 // would not do.
 import { ApiError, type RunnerEvent } from "../../client/api-client.ts";
@@ -23,10 +24,16 @@ export interface EventSenderOptions {
   log?: (line: string) => void;
 }
 
-/** Whether an error may go away when the same batch is sent again (network, 5xx, 429). */
+/**
+ * Whether an error may go away when the same batch is sent again: the API's 5xx or 429, a timeout, or
+ * a failed fetch (undici's "fetch failed" carries the network error as its cause). Anything else, such
+ * as a batch that cannot be serialized, would fail again and hold up every event behind it.
+ */
 export function isTransient(err: unknown): boolean {
-  if (!(err instanceof ApiError)) return true;
-  return err.status >= 500 || err.status === 429;
+  if (err instanceof ApiError) return err.status >= 500 || err.status === 429;
+  const name = (err as Error | undefined)?.name;
+  if (name === "TimeoutError" || name === "AbortError") return true;
+  return err instanceof TypeError && (err as { cause?: unknown }).cause !== undefined;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -92,7 +99,7 @@ export class EventSender {
       } catch (err) {
         const message = (err as Error).message;
         if (!isTransient(err)) {
-          log(`dropped events ${range}, which the API refused: ${message}`);
+          log(`dropped events ${range}, which the API refused or which cannot be sent: ${message}`);
           return "refused";
         }
         if (attempt >= tries) {
