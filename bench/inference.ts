@@ -2,7 +2,8 @@
 // in-process, in one run: warm single-text classification end to end over HTTP (tokenize, WASM
 // session, softmax, JSON) against session.run alone in onnxruntime-node and in onnxruntime-web (the
 // WASM build the Worker runs, here in Node), on the same model (functions/inference's tiny-spam
-// classifier, published as a version) and the same tokenized inputs; cold start (the first inference
+// classifier, published as a version) and the same tokenized inputs, timed in interleaved rounds (one
+// of each per round, so differences are taken round by round under the same conditions); cold start (the first inference
 // request a freshly started workerd answers); a load run with bounded concurrency on loopback, with its
 // errors and the workerd process's resident memory. Requests go over kept-alive node:http connections:
 // Node's fetch spends about a millisecond a request of its own, so the health floor is reported both
@@ -15,7 +16,7 @@
 // floor of any request. Timings of one machine, compared as ratios, never asserted. Writes
 // bench/results/inference.json.
 //
-//   node --import tsx bench/inference.ts    (EDGETUNE_BENCH_RUNS: timed warm runs, default 300;
+//   node --import tsx bench/inference.ts    (EDGETUNE_BENCH_RUNS: timed warm rounds, default 300;
 //                                            EDGETUNE_BENCH_LOAD: concurrency × requests, default 8x200)
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -226,48 +227,51 @@ async function tokenizedFeeds(): Promise<Record<string, ortNode.Tensor>[]> {
   return captured;
 }
 
-/** Times `run(feeds of text i mod n)` RUNS times after warm-up runs over every input. */
-async function timeRuns(run: (i: number) => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 3 * texts.length; i++) await run(i % texts.length);
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await run(i % texts.length);
-    times.push(performance.now() - t0);
+const WARMUP = 200;
+
+/**
+ * Times each of `runners` on input i mod n, RUNS rounds after WARMUP untimed ones, one runner after the
+ * other within a round: every figure shares the machine's conditions of that moment, and per-round
+ * differences pair like with like.
+ */
+async function interleaved<K extends string>(
+  runners: Record<K, (i: number) => Promise<unknown>>,
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(runners) as K[];
+  const times = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    for (const name of names) {
+      const t0 = performance.now();
+      await runners[name](i % texts.length);
+      if (i >= WARMUP) times[name].push(performance.now() - t0);
+    }
   }
   return times;
 }
 
-async function ortNodeTimes(feeds: Record<string, ortNode.Tensor>[]) {
+/** session.run alone in onnxruntime-node and -web, on the feeds the Worker's tokenizer made. */
+async function inProcessSessions(feeds: Record<string, ortNode.Tensor>[]) {
   // one intra-op thread: the Worker's WASM session is single-threaded too
-  const session = await ortNode.InferenceSession.create(modelBytes, {
+  const node = await ortNode.InferenceSession.create(modelBytes, {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
   });
-  try {
-    return await timeRuns((i) => session.run(feeds[i] as Record<string, ortNode.Tensor>));
-  } finally {
-    await session.release();
-  }
-}
-
-async function ortWebTimes(feeds: Record<string, ortNode.Tensor>[]) {
   ortWeb.env.wasm.numThreads = 1;
   ortWeb.env.wasm.proxy = false;
   const require = createRequire(import.meta.url);
   ortWeb.env.wasm.wasmBinary = readFileSync(require.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"));
   // the Worker's own session options, so the two runs do the same work
-  const session = await ortWeb.InferenceSession.create(modelBytes, WASM_SESSION_OPTIONS);
+  const web = await ortWeb.InferenceSession.create(modelBytes, WASM_SESSION_OPTIONS);
   const webFeeds = feeds.map((f) =>
     Object.fromEntries(
       Object.entries(f).map(([k, t]) => [k, new ortWeb.Tensor("int64", t.data as BigInt64Array, t.dims)]),
     ),
   );
-  try {
-    return await timeRuns((i) => session.run(webFeeds[i] as Record<string, ortWeb.Tensor>));
-  } finally {
-    await session.release();
-  }
+  return {
+    ortNode: (i: number) => node.run(feeds[i] as Record<string, ortNode.Tensor>),
+    ortWeb: (i: number) => web.run(webFeeds[i] as Record<string, ortWeb.Tensor>),
+    release: () => Promise.all([node.release(), web.release()]),
+  };
 }
 
 async function loadRun(worker: LocalWorker) {
@@ -312,22 +316,40 @@ try {
 
   // warm: the isolate has the session and tokenizer cached after the warm-up requests
   const phases: Record<string, number>[] = [];
-  const workerTimes = await timeRuns(async (i) => phases.push(await infer(worker, i)));
+  const sessions = await inProcessSessions(feeds);
+  const times = await interleaved({
+    worker: async (i) => phases.push(await infer(worker, i)),
+    health: () => health(worker),
+    healthFetch: () => healthFetch(worker),
+    ortNode: sessions.ortNode,
+    ortWeb: sessions.ortWeb,
+  });
+  await sessions.release();
   const inside = phaseP50s(phases.slice(-RUNS));
-  const healthTimes = await timeRuns(() => health(worker));
-  const healthFetchTimes = await timeRuns(() => healthFetch(worker));
-  const nodeTimes = await ortNodeTimes(feeds);
-  const webTimes = await ortWebTimes(feeds);
+  const paired = (f: (k: number) => number) =>
+    round(
+      percentile(
+        times.worker.map((_, k) => f(k)),
+        50,
+      ),
+    );
   const warm = {
-    worker: summary(workerTimes),
+    worker: summary(times.worker),
     /** p50 of each Server-Timing phase of the same requests, measured inside the isolate */
     workerServerTimingP50Ms: inside,
     /** GET /v1/health end to end: loopback HTTP to workerd, no model work */
-    health: summary(healthTimes),
+    health: summary(times.health),
     /** the same through Node's fetch (undici) instead of node:http: the client's own cost */
-    healthFetch: summary(healthFetchTimes),
-    ortNode: summary(nodeTimes),
-    ortWeb: summary(webTimes),
+    healthFetch: summary(times.healthFetch),
+    ortNode: summary(times.ortNode),
+    ortWeb: summary(times.ortWeb),
+    /** p50 over rounds of (worker − ortWeb) and (worker − health − ortWeb), each round's own figures */
+    pairedP50Ms: {
+      workerMinusOrtWeb: paired((k) => (times.worker[k] as number) - (times.ortWeb[k] as number)),
+      workerMinusHealthMinusOrtWeb: paired(
+        (k) => (times.worker[k] as number) - (times.health[k] as number) - (times.ortWeb[k] as number),
+      ),
+    },
   };
   const insideTotal = inside.total ?? Number.NaN;
   const insideRun = inside.run ?? Number.NaN;
@@ -402,8 +424,8 @@ try {
     targets: {
       workerAddsOverOrtWebP50Ms: {
         limit: 1,
-        endToEnd: round(warm.worker.p50Ms - warm.ortWeb.p50Ms),
-        beyondHttpFloor: round(warm.worker.p50Ms - warm.health.p50Ms - warm.ortWeb.p50Ms),
+        endToEnd: warm.pairedP50Ms.workerMinusOrtWeb,
+        beyondHttpFloor: warm.pairedP50Ms.workerMinusHealthMinusOrtWeb,
       },
       coldFirstRequestMs: { limit: 600, p50: percentile(firsts, 50) },
     },
