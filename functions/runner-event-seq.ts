@@ -3,6 +3,7 @@
 // that predate it; within one batch either every event carries one, in increasing order, or none does.
 // The fine-tuning and the compression runner leases share this.
 import { z } from "zod";
+import { conform } from "./conform.ts";
 
 export const RunnerSeq = z
   .int()
@@ -43,3 +44,8 @@ export const AcceptedEvents = z.object({
     .int()
     .describe("Numbered events already stored under this lease (a batch sent again), not stored twice"),
 });
+
+/** The answer to a batch of `accepted` events of which `stored` were new. */
+export function acceptedEvents(accepted: number, stored: number): z.infer<typeof AcceptedEvents> {
+  return conform(AcceptedEvents, { object: "list", accepted, stored, duplicates: accepted - stored });
+}

@@ -13,7 +13,7 @@ import { jsonBody } from "../json-body.ts";
 import { leaseConflict } from "../lease-conflict.ts";
 import { Problem } from "../problem.ts";
 import { FilePath, parseParam } from "../registry/names.ts";
-import { AcceptedEvents } from "../runner-event-seq.ts";
+import { acceptedEvents } from "../runner-event-seq.ts";
 import { UploadResponse } from "../schemas.ts";
 import { blobKey, storeBlob } from "../storage/blobs.ts";
 import { addVariants } from "./add-variants.ts";
@@ -111,15 +111,7 @@ export const compressionLeases = new Hono<AppEnv>()
     const row = await liveJob(db, c.req.param("lease"));
     const { events } = await jsonBody(c.req.raw, CompressionLeaseEvents);
     const stored = await addLeaseEvents(db, row.id, row.lease_id as string, events);
-    return c.json(
-      conform(AcceptedEvents, {
-        object: "list",
-        accepted: events.length,
-        stored,
-        duplicates: events.length - stored,
-      }),
-      201,
-    );
+    return c.json(acceptedEvents(events.length, stored), 201);
   })
   .put(`${BASE}/:lease/files/:path{.+}`, requireScope("write", WRITE), async (c) => {
     await liveJob(c.env.REGISTRY, c.req.param("lease"));

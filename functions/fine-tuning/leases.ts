@@ -11,7 +11,7 @@ import { jsonBody } from "../json-body.ts";
 import { leaseConflict } from "../lease-conflict.ts";
 import { Problem } from "../problem.ts";
 import { getVersion } from "../registry/db.ts";
-import { AcceptedEvents } from "../runner-event-seq.ts";
+import { acceptedEvents } from "../runner-event-seq.ts";
 import { upsertSnapshotCheckpoint } from "./checkpoints.ts";
 import {
   CompleteRequest,
@@ -158,15 +158,7 @@ export const runnerLeases = new Hono<AppEnv>()
       snapshots.map((s) => upsertSnapshotCheckpoint(db, row.id, s, now)),
       now,
     );
-    return c.json(
-      conform(AcceptedEvents, {
-        object: "list",
-        accepted: events.length,
-        stored,
-        duplicates: events.length - stored,
-      }),
-      201,
-    );
+    return c.json(acceptedEvents(events.length, stored), 201);
   })
   .post("/v1/runner/leases/:lease/complete", requireScope("write", WRITE), async (c) => {
     const db = c.env.REGISTRY;

@@ -5,13 +5,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { api, problemOf, stageAndPublish } from "./api.ts";
-
-const JSONL = `${[
-  { text: "win a free prize now", label: "spam" },
-  { text: "lunch at noon?", label: "ham" },
-]
-  .map((l) => JSON.stringify(l))
-  .join("\n")}\n`;
+import { emptyQueue, type Leased, leasedJob, post } from "./fine-tuning-api.ts";
 
 interface RunnerEvent {
   type: string;
@@ -32,40 +26,6 @@ interface CheckpointList {
   data: Checkpoint[];
   has_more: boolean;
 }
-interface Leased {
-  lease: string;
-  job: string;
-  output: { model: string; version: string };
-}
-
-function post(path: string, body: unknown) {
-  return api(path, {
-    method: "POST",
-    token: "write",
-    body: JSON.stringify(body),
-    headers: { "content-type": "application/json" },
-  });
-}
-
-/** A new job, leased: the queue is emptied first, so the lease takes this one. */
-async function leasedJob(): Promise<Leased> {
-  const file = await api("/v1/files?filename=train.jsonl", { method: "POST", body: JSONL, token: "write" });
-  expect(file.status).toBe(201);
-  const created = await post("/v1/fine_tuning/jobs", {
-    model: "tiny-bert",
-    training_file: ((await file.json()) as { id: string }).id,
-    hyperparameters: { steps: 30 },
-    edgetune: { task: { labels: ["ham", "spam"] } },
-  });
-  expect(created.status, await created.clone().text()).toBe(201);
-  const job = ((await created.json()) as { id: string }).id;
-  const res = await post("/v1/runner/leases", { ttl_seconds: 60 });
-  expect(res.status).toBe(201);
-  const lease = (await res.json()) as { id: string; job: { id: string }; output: Leased["output"] };
-  expect(lease.job.id).toBe(job);
-  return { lease: lease.id, job, output: lease.output };
-}
-
 async function send(lease: string, events: RunnerEvent[]) {
   const res = await post(`/v1/runner/leases/${lease}/events`, { events });
   expect(res.status, await res.clone().text()).toBe(201);
@@ -108,11 +68,7 @@ const snapshot = (n: number, extra: Record<string, unknown> = {}): RunnerEvent =
 });
 const hexOf = (job: string) => job.slice("ftjob-".length);
 
-beforeEach(async () => {
-  await env.REGISTRY.prepare(
-    "UPDATE fine_tuning_jobs SET status = 'cancelled' WHERE status IN ('queued', 'running')",
-  ).run();
-});
+beforeEach(emptyQueue);
 
 describe("fine-tuning checkpoints from snapshot events", () => {
   it("records each snapshot with its step, the losses known at that step and where it lives", async () => {

@@ -2,75 +2,18 @@
 // (a bad JSONL line, unknown files, wrong scopes, expired leases, double completes, cancellation).
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { api, problemOf, stageAndPublish, type TokenScope } from "./api.ts";
-
-const JSONL = `${[
-  { text: "win a free prize now", label: "spam" },
-  { text: "lunch at noon?", label: "ham" },
-  { text: "cheap pills online", label: "spam" },
-  { text: "minutes of the meeting", label: "ham" },
-]
-  .map((l) => JSON.stringify(l))
-  .join("\n")}\n`;
-
-function post(path: string, body: unknown, token: TokenScope | null = "write") {
-  return api(path, {
-    method: "POST",
-    ...(token ? { token } : {}),
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-  });
-}
-
-async function uploadFile(text = JSONL, filename = "train.jsonl"): Promise<{ id: string; bytes: number }> {
-  const res = await api(`/v1/files?filename=${filename}`, { method: "POST", body: text, token: "write" });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return res.json() as Promise<{ id: string; bytes: number }>;
-}
-
-interface FtJob {
-  id: string;
-  object: string;
-  status: string;
-  model: string;
-  fine_tuned_model: string | null;
-  training_file: string;
-  hyperparameters: { steps: number; batch_size: number; learning_rate: number; n_epochs: number | "auto" };
-  error: { message: string } | null;
-  edgetune: { output: { model: string; version: string }; attempts: number };
-}
-
-const TASK = { labels: ["ham", "spam"] };
-
-async function createJob(extra: Record<string, unknown> = {}): Promise<FtJob> {
-  const file = await uploadFile();
-  const res = await post("/v1/fine_tuning/jobs", {
-    model: "tiny-bert",
-    training_file: file.id,
-    hyperparameters: { steps: 30 },
-    edgetune: { task: TASK, schedule: { max_seq_length: 64 } },
-    ...extra,
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return res.json() as Promise<FtJob>;
-}
-
-interface LeaseBody {
-  id: string;
-  object: string;
-  expires_at: number;
-  job: FtJob;
-  trainer_job: { data: { train: string }; schedule: { steps: number; max_seq_length: number } };
-  files: { training: { id: string; url: string } };
-  output: { model: string; version: string };
-}
-
-async function lease(ttl = 60): Promise<LeaseBody> {
-  const res = await post("/v1/runner/leases", { ttl_seconds: ttl });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return res.json() as Promise<LeaseBody>;
-}
+import { api, problemOf, stageAndPublish } from "./api.ts";
+import {
+  createJob,
+  emptyQueue,
+  type FtJob,
+  JSONL,
+  type LeaseBody,
+  lease,
+  post,
+  TASK,
+  uploadFile,
+} from "./fine-tuning-api.ts";
 
 async function getJob(id: string): Promise<FtJob> {
   const res = await api(`/v1/fine_tuning/jobs/${id}`, { token: "read" });
@@ -87,12 +30,7 @@ async function eventsOf(
     .data;
 }
 
-// Leasing takes the oldest queued job, so each test starts from an empty queue.
-beforeEach(async () => {
-  await env.REGISTRY.prepare(
-    "UPDATE fine_tuning_jobs SET status = 'cancelled' WHERE status IN ('queued', 'running')",
-  ).run();
-});
+beforeEach(emptyQueue);
 
 describe("POST /v1/files", () => {
   it("stores a JSONL file and streams it back", async () => {

@@ -7,11 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { latest } from "../../functions/fine-tuning/checkpoints.ts";
 import { Job, JobEventList } from "../../functions/jobs/schemas.ts";
 import { api, problemOf, stageAndPublish } from "./api.ts";
-
-const JSONL = `${JSON.stringify({ text: "win a free prize now", label: "spam" })}\n${JSON.stringify({
-  text: "lunch at noon?",
-  label: "ham",
-})}\n`;
+import { emptyQueue, leasedJob, leaseNext, post } from "./fine-tuning-api.ts";
 
 interface Sent {
   type: string;
@@ -27,39 +23,6 @@ interface Accepted {
 interface ListedEvent {
   message: string;
   data: Record<string, unknown>;
-}
-
-function post(path: string, body: unknown) {
-  return api(path, {
-    method: "POST",
-    token: "write",
-    body: JSON.stringify(body),
-    headers: { "content-type": "application/json" },
-  });
-}
-
-/** Leases the next queued fine-tuning job: { lease id, job id, attempt }. */
-async function lease(): Promise<{ lease: string; job: string; attempt: number }> {
-  const res = await post("/v1/runner/leases", { ttl_seconds: 60 });
-  expect(res.status).toBe(201);
-  const body = (await res.json()) as { id: string; job: { id: string; edgetune: { attempts: number } } };
-  return { lease: body.id, job: body.job.id, attempt: body.job.edgetune.attempts };
-}
-
-/** A new fine-tuning job, leased (the queue is emptied before each test, so the lease takes it). */
-async function leasedJob() {
-  const file = await api("/v1/files?filename=train.jsonl", { method: "POST", body: JSONL, token: "write" });
-  expect(file.status).toBe(201);
-  const created = await post("/v1/fine_tuning/jobs", {
-    model: "tiny-bert",
-    training_file: ((await file.json()) as { id: string }).id,
-    hyperparameters: { steps: 30 },
-    edgetune: { task: { labels: ["ham", "spam"] } },
-  });
-  expect(created.status, await created.clone().text()).toBe(201);
-  const leased = await lease();
-  expect(leased.job).toBe(((await created.json()) as { id: string }).id);
-  return leased;
 }
 
 async function send(leaseId: string, events: Sent[]): Promise<Accepted> {
@@ -85,11 +48,7 @@ const step = (seq: number | undefined, n: number, loss: number, run = "a"): Sent
   ...(seq === undefined ? {} : { seq }),
 });
 
-beforeEach(async () => {
-  await env.REGISTRY.prepare(
-    "UPDATE fine_tuning_jobs SET status = 'cancelled' WHERE status IN ('queued', 'running')",
-  ).run();
-});
+beforeEach(emptyQueue);
 
 describe("fine-tuning runner event batches", () => {
   it("stores each event of a batch sent twice once, and says how many were new", async () => {
@@ -134,7 +93,7 @@ describe("fine-tuning runner event batches", () => {
     await env.REGISTRY.prepare("UPDATE fine_tuning_jobs SET lease_expires_at = 0 WHERE id = ?1")
       .bind(first.job)
       .run();
-    const second = await lease();
+    const second = await leaseNext();
     expect(second).toMatchObject({ job: first.job, attempt: 2 });
     const batch = [step(0, 1, 1.1, "second"), step(1, 2, 0.5, "second")];
     expect(await send(second.lease, batch)).toMatchObject({ stored: 2, duplicates: 0 });

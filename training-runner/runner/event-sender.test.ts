@@ -89,16 +89,23 @@ async function leasedJob(): Promise<{ lease: string; job: string }> {
 const stepsOf = async (job: string) =>
   (await direct.fineTuningEvents(job)).filter((e) => e.data.event === "step").map((e) => e.data.step);
 
+/** A sender through the answer-losing proxy, its log lines, and `seen` emptied. */
+function proxiedSender(lease: string, tries?: number) {
+  const lines: string[] = [];
+  const sender = new EventSender({
+    send: (batch) => viaProxy.leaseEvents(lease, batch),
+    ...(tries === undefined ? {} : { tries }),
+    retryMs: 10,
+    log: (l) => lines.push(l),
+  });
+  seen.length = 0;
+  return { sender, lines };
+}
+
 describe("runner event sender", () => {
   it("resends a batch whose answer was lost with the same seqs, and the job lists each event once", async () => {
     const { lease, job } = await leasedJob();
-    const lines: string[] = [];
-    const sender = new EventSender({
-      send: (batch) => viaProxy.leaseEvents(lease, batch),
-      retryMs: 10,
-      log: (l) => lines.push(l),
-    });
-    seen.length = 0;
+    const { sender, lines } = proxiedSender(lease);
     for (let step = 1; step <= 3; step++) sender.push({ type: "step", data: { step, loss: 1 / step } });
     loseNext = 1;
     await sender.flush();
@@ -123,14 +130,7 @@ describe("runner event sender", () => {
 
   it("keeps a batch that failed all its tries for the next flush, which stores only what was missing", async () => {
     const { lease, job } = await leasedJob();
-    const lines: string[] = [];
-    const sender = new EventSender({
-      send: (batch) => viaProxy.leaseEvents(lease, batch),
-      tries: 2,
-      retryMs: 10,
-      log: (l) => lines.push(l),
-    });
-    seen.length = 0;
+    const { sender, lines } = proxiedSender(lease, 2);
     sender.push({ type: "step", data: { step: 1, loss: 0.9 } });
     sender.push({ type: "step", data: { step: 2, loss: 0.8 } });
     loseNext = 2;
@@ -154,13 +154,7 @@ describe("runner event sender", () => {
   it("drops a batch the API refuses (a lost lease) without retrying it", async () => {
     const { lease, job } = await leasedJob();
     await direct.cancelFineTuningJob(job);
-    const lines: string[] = [];
-    const sender = new EventSender({
-      send: (batch) => viaProxy.leaseEvents(lease, batch),
-      retryMs: 10,
-      log: (l) => lines.push(l),
-    });
-    seen.length = 0;
+    const { sender, lines } = proxiedSender(lease);
     sender.push({ type: "step", data: { step: 1, loss: 0.9 } });
     await sender.flush();
     expect(sender.pending).toBe(0);
@@ -172,13 +166,7 @@ describe("runner event sender", () => {
 
   it("drops a batch that cannot be sent at all (not JSON) instead of holding up the events behind it", async () => {
     const { lease, job } = await leasedJob();
-    const lines: string[] = [];
-    const sender = new EventSender({
-      send: (batch) => viaProxy.leaseEvents(lease, batch),
-      retryMs: 10,
-      log: (l) => lines.push(l),
-    });
-    seen.length = 0;
+    const { sender, lines } = proxiedSender(lease);
     sender.push({ type: "step", data: { step: 1, loss: 10n } });
     await sender.flush();
     sender.push({ type: "step", data: { step: 2, loss: 0.8 } });
