@@ -9,12 +9,23 @@ import torch
 from . import train as train_module
 from .batches import Batches
 from .config import TokenizerConfig, parse_job
-from .conftest import job_dict, keyword_dataset, train_job
+from .conftest import Trained, job_dict, keyword_dataset, train_job
 from .errors import JobError
 from .precision import MixedPrecision, Precision
 from .snapshot import Resumable, load_snapshot, load_tokenizer, save_snapshot
 from .techniques import Hooks
 from .tokenizer import train_tokenizer
+
+
+def resumed_at_4(whole: Trained, raw: dict, folder: Path, tmp_path: Path) -> Trained:
+    """The run resumed from `folder` (its step-4 snapshot); asserts it replays what `whole` did after step 4,
+    events and final weights."""
+    resumed = train_job({**raw, "resume_from": str(folder)}, snapshots=tmp_path / "again", tokenizer=load_tokenizer(folder))
+    after_4 = [e for e in whole.events if e["type"] in ("step", "eval") and e["step"] > 4]
+    assert [e for e in resumed.events if e["type"] in ("step", "eval")] == after_4
+    final, reference = resumed.model.state_dict(), whole.model.state_dict()
+    assert set(final) == set(reference) and all(torch.equal(final[n], reference[n]) for n in final)
+    return resumed
 
 
 @pytest.mark.parametrize(
@@ -41,13 +52,9 @@ def test_a_resumed_run_continues_the_same_loss_curve(tmp_path: Path, techniques:
     for name in ("model.safetensors", "trainer.pt", "tokenizer.json", "state.json"):
         assert (folder / name).is_file(), name
 
-    resumed = train_job({**raw, "resume_from": str(folder)}, snapshots=tmp_path / "again", tokenizer=load_tokenizer(folder))
+    resumed = resumed_at_4(whole, raw, folder, tmp_path)
     assert resumed.of("start")[0]["start_step"] == 4
-    after_4 = [e for e in whole.events if e["type"] in ("step", "eval") and e["step"] > 4]
-    assert [e for e in resumed.events if e["type"] in ("step", "eval")] == after_4
     assert [s["step"] for s in resumed.of("snapshot")] == [8]
-    final, reference = resumed.model.state_dict(), whole.model.state_dict()
-    assert set(final) == set(reference) and all(torch.equal(final[n], reference[n]) for n in final)
 
 
 def test_resume_from_must_be_a_complete_snapshot_within_the_run(tmp_path: Path) -> None:
@@ -71,12 +78,7 @@ def test_a_resumed_masked_lm_run_draws_the_same_masks(tmp_path: Path) -> None:
     raw["task"] = {"type": "masked-lm"}
     whole = train_job(raw, snapshots=tmp_path / "checkpoints")
     folder = Path(whole.of("snapshot")[0]["path"])
-    again = {**raw, "resume_from": str(folder)}
-    resumed = train_job(again, snapshots=tmp_path / "again", tokenizer=load_tokenizer(folder))
-    after_4 = [e for e in whole.events if e["type"] in ("step", "eval") and e["step"] > 4]
-    assert [e for e in resumed.events if e["type"] in ("step", "eval")] == after_4
-    final, reference = resumed.model.state_dict(), whole.model.state_dict()
-    assert all(torch.equal(final[n], reference[n]) for n in final)
+    resumed_at_4(whole, raw, folder, tmp_path)
 
 
 def small_run(scaler: torch.amp.GradScaler) -> Resumable:
@@ -167,9 +169,4 @@ def test_a_resumed_fp16_run_skips_the_same_steps(
     saved = torch.load(folder / "trainer.pt", weights_only=True)["scaler"]
     assert (saved["scale"], saved["_growth_tracker"]) != (init_scale, 0)
 
-    again = {**raw, "resume_from": str(folder)}
-    resumed = train_job(again, snapshots=tmp_path / "again", tokenizer=load_tokenizer(folder))
-    after_4 = [e for e in whole.events if e["type"] in ("step", "eval") and e["step"] > 4]
-    assert [e for e in resumed.events if e["type"] in ("step", "eval")] == after_4
-    final, reference = resumed.model.state_dict(), whole.model.state_dict()
-    assert all(torch.equal(final[n], reference[n]) for n in final)
+    resumed_at_4(whole, raw, folder, tmp_path)
