@@ -6,12 +6,14 @@
 // levels interleaved so they share the machine's conditions. Timings of one machine, compared as ratios,
 // never asserted. Writes bench/results/ort-web-optimization.json.
 //
-//   node --import tsx bench/ort-web-optimization.ts    (EDGETUNE_BENCH_RUNS: processes per cell, default 3)
+//   node --import tsx bench/ort-web-optimization.ts [more.onnx ...]
+//     (EDGETUNE_BENCH_RUNS: processes per cell, default 3; more BERT-style classifiers, inputs
+//      input_ids/attention_mask/token_type_ids of any length, are measured beside the fixture's variants)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-web";
 import { decodeModel, encodeModel } from "../compression/index.ts";
@@ -81,6 +83,7 @@ try {
     variants[name] = join(dir, `${name}.onnx`);
     writeFileSync(variants[name] as string, encodeModel(model));
   }
+  for (const extra of process.argv.slice(2)) variants[basename(extra)] = extra;
   const cells: Record<string, Record<Level, Measured[]>> = {};
   for (let r = 0; r < runs; r++) {
     for (const [variant, path] of Object.entries(variants)) {
@@ -132,6 +135,7 @@ try {
   );
   const result = {
     model: "functions/inference/fixtures/tiny-spam (BERT classifier, 64 tokens) and its q8 and q4 presets",
+    more: process.argv.slice(2),
     processesPerCell: runs,
     levels: summary,
   };
