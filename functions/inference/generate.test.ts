@@ -153,4 +153,22 @@ describe("text generation through POST /v1/models/{name}/infer", () => {
     expect(classified.status).toBe(200);
     expect(InferResponse.parse(await classified.json()).predictions).toHaveLength(1);
   });
+
+  it("refuses a masked language model (config.json's architectures) although its logits are rank 3", async () => {
+    const MLM = "tiny-mlm-not-gen";
+    await stage(MLM, "1.0.0", {
+      ...text,
+      "config.json": JSON.stringify({ ...config, architectures: ["BertForMaskedLM"] }),
+      "onnx/model.onnx": new Uint8Array(modelBytes),
+    });
+    expect((await publish(MLM, "1.0.0")).status).toBe(201);
+    const refused = await problemOf(await infer({ prompt: "one two three", max_new_tokens: 3 }, MLM), 422);
+    expect(refused.type).toMatch(/not-a-text-generator$/);
+    expect(refused.detail).toMatch(
+      /^tiny-mlm-not-gen@1\.0\.0 \(fp32\) is not a text generator: .*BertForMaskedLM/,
+    );
+    // the same files named a causal LM generate
+    await publishOnce();
+    expect((await infer({ prompt: "one two three", max_new_tokens: 3 })).status).toBe(200);
+  });
 });

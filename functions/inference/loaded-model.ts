@@ -18,6 +18,7 @@ import { blobKey } from "../storage/blobs.ts";
 import { onnxRuntime } from "./runtime.ts";
 import { timed, timedRuns } from "./server-timing.ts";
 import { SessionCache } from "./session-cache.ts";
+import { assertNotMaskedLm } from "./text-generator-check.ts";
 
 const sessions = new SessionCache({
   create: async (bytes) =>
@@ -168,10 +169,19 @@ export function loadGenerator(
     manifest,
     variant,
     "generator",
-    ({ session, tokenizerJson, tokenizerConfig, config }) => ({
-      generator: createTextGenerator({ ort: onnxRuntime(), session, tokenizerJson, tokenizerConfig, config }),
-      tokenizerConfig,
-    }),
+    ({ session, tokenizerJson, tokenizerConfig, config }) => {
+      assertNotMaskedLm(manifest, variant, config);
+      return {
+        generator: createTextGenerator({
+          ort: onnxRuntime(),
+          session,
+          tokenizerJson,
+          tokenizerConfig,
+          config,
+        }),
+        tokenizerConfig,
+      };
+    },
   );
 }
 
