@@ -2,6 +2,7 @@
 // runs, not with the CLI (see serve.ts).
 import { resolve } from "node:path";
 import { Command } from "commander";
+import { generationScores } from "../demo/generation-scores.ts";
 import { formatTable, tableRows, writeReport } from "../demo/report.ts";
 import { trainingProgress } from "../progress.ts";
 
@@ -31,9 +32,7 @@ export function demoCommand(): Command {
           `majority-class baseline ${(100 * report.baseline.accuracy).toFixed(2)}% ("${report.baseline.label}") on ${report.dataset.test} held-out emails\n`,
         );
         const g = report.generation;
-        process.stdout.write(
-          `generation example (${g.task}, ${g.count} emails): BLEU ${g.bleu.toFixed(2)}, ROUGE-L ${g.rougeL.toFixed(4)}, METEOR ${g.meteor.toFixed(4)}\n`,
-        );
+        process.stdout.write(`generation example (${g.task}, ${g.count} emails): ${generationScores(g)}\n`);
         process.stdout.write(
           `stages: ${Object.entries(report.stageSeconds)
             .map(([s, t]) => `${s} ${t.toFixed(1)} s`)

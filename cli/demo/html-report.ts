@@ -1,7 +1,7 @@
 // The demo's report as one self-contained HTML page with two plots: training and validation loss
 // over steps, and size against accuracy per variant. The plots are a few lines of inline SVG rather
 // than a charting library, so the page opens anywhere, offline, with nothing to load.
-import { rougeSettingLabel } from "../../evaluation/index.ts";
+import { generationScores } from "./generation-scores.ts";
 import type { DemoReport } from "./report.ts";
 
 interface Series {
@@ -120,7 +120,7 @@ ${rows}
 </tbody></table>
 <p>Majority-class baseline: ${(100 * report.baseline.accuracy).toFixed(2)}% (always "${escapeHtml(report.baseline.label)}").
 Training: ${t.steps} steps in ${t.trainSeconds.toFixed(1)} s; validation accuracy ${(100 * t.validationAccuracy).toFixed(2)}%.</p>
-<p>Generation example — ${escapeHtml(report.generation.task)}, ${report.generation.count} emails: BLEU ${report.generation.bleu.toFixed(2)}, ROUGE-L F (${rougeSettingLabel(report.generation.rougeStemmer)}) ${report.generation.rougeL.toFixed(4)}, METEOR ${report.generation.meteor.toFixed(4)}.</p>
+<p>Generation example — ${escapeHtml(report.generation.task)}, ${report.generation.count} emails: ${escapeHtml(generationScores(report.generation))}.</p>
 <div class="plots">
 ${lossPlot}
 ${sizePlot}

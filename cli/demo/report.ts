@@ -3,7 +3,7 @@
 // half a report.
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { rougeSettingLabel } from "../../evaluation/index.ts";
+import { generationScores } from "./generation-scores.ts";
 import { htmlReport } from "./html-report.ts";
 
 export interface VariantRow {
@@ -109,7 +109,7 @@ export function markdownReport(report: DemoReport): string {
     "",
     "## Generation example",
     "",
-    `${report.generation.task}, ${report.generation.count} emails, scored by the evaluation endpoint: BLEU ${report.generation.bleu.toFixed(2)}, ROUGE-L F (${rougeSettingLabel(report.generation.rougeStemmer)}) ${report.generation.rougeL.toFixed(4)}, METEOR ${report.generation.meteor.toFixed(4)}.`,
+    `${report.generation.task}, ${report.generation.count} emails, scored by the evaluation endpoint: ${generationScores(report.generation)}.`,
     "",
     "## Serving",
     "",
