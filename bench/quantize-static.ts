@@ -18,9 +18,14 @@ import * as ort from "onnxruntime-node";
 import { calibrateStatic } from "../compression/calibration/calibrate.ts";
 import type { CalibrationMethod } from "../compression/calibration/ranges.ts";
 import { readModelFile, writeModelFile } from "../compression/onnx-io/files.ts";
-import type { ModelProto } from "../compression/onnx-io/onnx-types.ts";
 import { quantizeStaticInt8 } from "../compression/passes/quantize-static-int8.ts";
-import { floats, runFloat, top1Agreement } from "../compression/quantize/test-support.ts";
+import {
+  cosine,
+  floats,
+  runFloat,
+  runFloatProbe,
+  top1Agreement,
+} from "../compression/quantize/test-support.ts";
 import { pythonEnvironment, repoRoot } from "../training-runner/python-env.ts";
 import { median, writeResult } from "./report.ts";
 
@@ -51,29 +56,12 @@ const evaluation = {
   x: new ort.Tensor("float32", Float32Array.from(reference.inputs.x.data), reference.inputs.x.dims),
 };
 
-async function runProbe(probe: ModelProto, feeds: Record<string, ort.Tensor>) {
-  const out = await runFloat(probe, feeds);
-  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { data: t.data as Float32Array }]));
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += (a[i] as number) * (b[i] as number);
-    aa += (a[i] as number) ** 2;
-    bb += (b[i] as number) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
-
 async function ours(method: CalibrationMethod) {
   const out = join(tmp, `ours-${method}.onnx`);
   const once = async () => {
     const t = performance.now();
     const model = await readModelFile(modelPath);
-    const ranges = await calibrateStatic(model, batches, runProbe, { method });
+    const ranges = await calibrateStatic(model, batches, runFloatProbe, { method });
     const { model: quantized } = await quantizeStaticInt8.apply(
       model,
       quantizeStaticInt8.options.parse({ ranges }),

@@ -15,7 +15,16 @@ import { DataType } from "../onnx-io/data-types.ts";
 import { readModelFile } from "../onnx-io/files.ts";
 import type { ModelProto } from "../onnx-io/onnx-types.ts";
 import { calibrationFeeds, quality, trainedModel, trainedReference } from "../pruning/test-support.ts";
-import { floats, maxAbsDiff, runFloat, tiny, tinyModel, top1Agreement } from "../quantize/test-support.ts";
+import {
+  cosine,
+  floats,
+  maxAbsDiff,
+  runFloat,
+  runFloatProbe,
+  tiny,
+  tinyModel,
+  top1Agreement,
+} from "../quantize/test-support.ts";
 import { runRecipe, staticInt8Recipe } from "../recipes/index.ts";
 import { activationParams, quantizeStaticInt8 } from "./quantize-static-int8.ts";
 
@@ -46,23 +55,6 @@ const evaluation = {
   x: new ort.Tensor("float32", Float32Array.from(reference.inputs.x.data), reference.inputs.x.dims),
 };
 
-async function runProbe(probe: ModelProto, feeds: Record<string, ort.Tensor>) {
-  const out = await runFloat(probe, feeds);
-  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { data: t.data as Float32Array }]));
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += (a[i] as number) * (b[i] as number);
-    aa += (a[i] as number) ** 2;
-    bb += (b[i] as number) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
-
 const apply = (model: ModelProto, options: object) =>
   quantizeStaticInt8.apply(model, quantizeStaticInt8.options.parse(options));
 
@@ -78,7 +70,7 @@ describe("quantize-static-int8 (QDQ with calibrated activation ranges)", () => {
     const base = floats((await runFloat(model, evaluation)).logits);
     for (const method of ["minmax", "percentile", "entropy"] as const) {
       const theirs = reference.methods[method];
-      const ranges = await calibrateStatic(model, batches, runProbe, { method });
+      const ranges = await calibrateStatic(model, batches, runFloatProbe, { method });
       const { model: q, report } = await apply(model, { ranges });
       expect(report.nodesQuantized, method).toBe(3);
       const ops = (q.graph?.node ?? []).map((n) => n.opType);
@@ -109,7 +101,7 @@ describe("quantize-static-int8 (QDQ with calibrated activation ranges)", () => {
     const probe = staticCalibrationProbe(model);
     expect(probe.taps.map((t) => t.tensor)).toEqual(["x", "fc0_out", "fc1_out"]);
     const collector = new ActivationRanges(probe.taps);
-    for (const feeds of batches) collector.add(await runProbe(probe.model, feeds));
+    for (const feeds of batches) collector.add(await runFloatProbe(probe.model, feeds));
     const width = (r: ActivationRange) => r.max - r.min;
     const minmax = collector.result({ method: "minmax" });
     const percentile = collector.result({ method: "percentile", percentile: 99.9 });
@@ -132,7 +124,7 @@ describe("quantize-static-int8 (QDQ with calibrated activation ranges)", () => {
     const model = tinyModel();
     const x = Float32Array.from({ length: 4 * tiny.k }, (_, i) => ((i * 13) % 17) / 8 - 1);
     const feeds = { x: new ort.Tensor("float32", x, [4, tiny.k]) };
-    const ranges = await calibrateStatic(model, [feeds], runProbe);
+    const ranges = await calibrateStatic(model, [feeds], runFloatProbe);
     expect(Object.keys(ranges).sort()).toEqual(["h", "x"]);
     const { model: q } = await apply(model, { ranges });
     const init = q.graph?.initializer ?? [];
@@ -169,7 +161,7 @@ describe("quantize-static-int8 (QDQ with calibrated activation ranges)", () => {
 
   it("staticInt8Recipe: the calibrated ranges as a validated recipe (model_static_int8.onnx), same outputs as the pass, smaller file", async () => {
     const model = await readModelFile(join(root, reference.model));
-    const ranges = await calibrateStatic(model, batches, runProbe, { method: "entropy" });
+    const ranges = await calibrateStatic(model, batches, runFloatProbe, { method: "entropy" });
     const recipe = staticInt8Recipe(ranges);
     expect(recipe.output).toBe("model_static_int8.onnx");
     expect(recipe.steps.map((s) => s.pass)).toEqual([
@@ -193,7 +185,7 @@ describe("quantize-static-int8 (QDQ with calibrated activation ranges)", () => {
     const fp32 = encodeModel(model).length;
     const calibration = [calibrationFeeds(32, 7), calibrationFeeds(32, 8)]; // fresh inputs, not the scored ones
     for (const method of ["minmax", "percentile", "entropy"] as const) {
-      const ranges = await calibrateStatic(model, calibration, runProbe, { method });
+      const ranges = await calibrateStatic(model, calibration, runFloatProbe, { method });
       const { model: q, report } = await apply(model, { ranges });
       const figures = await quality(q);
       expect(figures.accuracy, method).toBe(trainedReference().accuracy);

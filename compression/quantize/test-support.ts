@@ -152,6 +152,25 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** Cosine similarity of two vectors of one length. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += (a[i] as number) * (b[i] as number);
+    aa += (a[i] as number) ** 2;
+    bb += (b[i] as number) ** 2;
+  }
+  return ab / Math.sqrt(aa * bb);
+}
+
+/** calibrateStatic()'s probe runner on onnxruntime-node: each output's values as a plain array. */
+export async function runFloatProbe(probe: ModelProto, feeds: Record<string, ort.Tensor>) {
+  const out = await runFloat(probe, feeds);
+  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { data: t.data as Float32Array }]));
+}
+
 /** Fraction of rows (last dimension = classes) whose argmax agrees. */
 export function top1Agreement(a: ArrayLike<number>, b: ArrayLike<number>, classes: number): number {
   const rows = a.length / classes;
