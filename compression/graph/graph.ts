@@ -70,6 +70,11 @@ export function tensorAttribute(name: string, value: TensorProto): AttributeProt
   return { ...emptyAttribute(name, 4), t: value };
 }
 
+/** A subgraph attribute (If's then_branch / else_branch, Loop's and Scan's body). */
+export function graphAttribute(name: string, value: GraphProto): AttributeProto {
+  return { ...emptyAttribute(name, 5), g: value };
+}
+
 export function makeNode(
   opType: string,
   inputs: string[],

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import Long from "long";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { makeNode } from "../graph/graph.ts";
+import { graphAttribute, makeNode, tensorAttribute } from "../graph/graph.ts";
 import { makeTensor } from "../graph/tensors.ts";
 import { encodeModel } from "../onnx-io/codec.ts";
 import { DataType } from "../onnx-io/data-types.ts";
@@ -106,54 +106,27 @@ describe("compact-names", () => {
             docString: "from torch",
           },
           makeNode("Constant", [], ["/encoder/Constant_output_0"], "/encoder/Constant", [
-            {
-              name: "value",
-              type: 4,
-              t: makeTensor("", DataType.FLOAT, [3], Float32Array.of(1, 2, 3)),
-              floats: [],
-              ints: [],
-              strings: [],
-              tensors: [],
-              graphs: [],
-              typeProtos: [],
-              sparseTensors: [],
-            },
+            tensorAttribute("value", makeTensor("", DataType.FLOAT, [3], Float32Array.of(1, 2, 3))),
           ]),
           makeNode("If", ["c"], ["/encoder/If_output_0"], "/encoder/If", [
-            {
-              name: "then_branch",
-              type: 5,
-              g: graph(
+            graphAttribute(
+              "then_branch",
+              graph(
                 "then",
                 [makeNode("Identity", ["a_rather_long_internal_name"], ["then_out"], "then_identity")],
                 [],
                 [vi("then_out", DataType.FLOAT, [3])],
               ),
-              floats: [],
-              ints: [],
-              strings: [],
-              tensors: [],
-              graphs: [],
-              typeProtos: [],
-              sparseTensors: [],
-            },
-            {
-              name: "else_branch",
-              type: 5,
-              g: graph(
+            ),
+            graphAttribute(
+              "else_branch",
+              graph(
                 "else",
                 [makeNode("Neg", ["a_rather_long_internal_name"], ["else_out"], "else_neg")],
                 [],
                 [vi("else_out", DataType.FLOAT, [3])],
               ),
-              floats: [],
-              ints: [],
-              strings: [],
-              tensors: [],
-              graphs: [],
-              typeProtos: [],
-              sparseTensors: [],
-            },
+            ),
           ]),
           makeNode("Add", ["/encoder/If_output_0", "/encoder/Constant_output_0"], ["y"], "/encoder/Add"),
         ],
