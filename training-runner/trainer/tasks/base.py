@@ -15,7 +15,8 @@ A task is built once the tokenizer exists: it knows the token ids it needs (pad,
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -108,6 +109,37 @@ def token_losses(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Ten
     counted = targets != -100
     correct = (logits.argmax(dim=-1) == targets) & counted
     return flat.sum(dim=1), counted.sum(dim=1), correct.sum(dim=1)
+
+
+TokenLosses = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+
+
+def lm_logits(model: torch.nn.Module, inputs: Inputs, autocast: Autocast) -> torch.Tensor:
+    """A language model's logits [batch, sequence, vocab] for a batch of its inputs."""
+    with autocast():
+        return model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
+
+
+def lm_losses(
+    model: torch.nn.Module, inputs: Inputs, autocast: Autocast, losses: TokenLosses = token_losses
+) -> torch.Tensor:
+    """Each example's mean token loss over its targets (`losses`: token_losses or a shifted variant)."""
+    total, count, _ = losses(lm_logits(model, inputs, autocast), inputs["labels"])
+    return total / count.clamp_min(1)
+
+
+@torch.no_grad()
+def lm_metrics(
+    model: torch.nn.Module, batches: Iterable[Inputs], autocast: Autocast, losses: TokenLosses = token_losses
+) -> dict[str, float]:
+    """Per target token over all the batches: loss, perplexity, top-1 accuracy."""
+    model.eval()
+    loss, tokens, correct = 0.0, 0, 0
+    for inputs in batches:
+        total, count, right = losses(lm_logits(model, inputs, autocast), inputs["labels"])
+        loss, tokens, correct = loss + float(total.sum()), tokens + int(count.sum()), correct + int(right.sum())
+    mean = loss / max(tokens, 1)
+    return {"loss": mean, "accuracy": correct / max(tokens, 1), "perplexity": math.exp(min(mean, 700.0))}
 
 
 def majority_share(values: list[int]) -> float:

@@ -8,7 +8,6 @@ position ([batch, sequence, vocab]) for input_ids and attention_mask."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import torch
@@ -18,7 +17,7 @@ from ..config import CausalLmTask
 from ..data import Example
 from ..generate import greedy_completions
 from ..models import build_causal_lm
-from .base import Autocast, Inputs, Task, majority_share, splits, token_losses
+from .base import Autocast, Inputs, Task, lm_losses, lm_metrics, majority_share, splits, token_losses
 
 IGNORE = -100  # a position that is no target
 SAMPLE_PROMPTS = 32  # validation prompts completed greedily after training
@@ -77,26 +76,14 @@ class CausalLm(Task):
 
     def losses(self, model: torch.nn.Module, inputs: Inputs, autocast: Autocast) -> torch.Tensor:
         """Each example's mean next-token loss over its targets."""
-        with autocast():
-            logits = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
-        total, count, _ = next_token_losses(logits, inputs["labels"])
-        return total / count.clamp_min(1)
+        return lm_losses(model, inputs, autocast, next_token_losses)
 
-    @torch.no_grad()
     def evaluate(
         self, model: torch.nn.Module, data: Encoded, batch_size: int, device: torch.device, autocast: Autocast
     ) -> dict[str, float]:
         """Per target token over the whole split: loss, perplexity, top-1 accuracy."""
-        model.eval()
-        loss, tokens, correct = 0.0, 0, 0
-        for rows in splits(len(data), batch_size):
-            inputs = self.inputs(data.take(rows), device)
-            with autocast():
-                logits = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
-            total, count, right = next_token_losses(logits, inputs["labels"])
-            loss, tokens, correct = loss + float(total.sum()), tokens + int(count.sum()), correct + int(right.sum())
-        mean = loss / max(tokens, 1)
-        return {"loss": mean, "accuracy": correct / max(tokens, 1), "perplexity": math.exp(min(mean, 700.0))}
+        batches = (self.inputs(data.take(rows), device) for rows in splits(len(data), batch_size))
+        return lm_metrics(model, batches, autocast, next_token_losses)
 
     def baseline(self, data: Encoded) -> float:
         """Always predicting the most common target token."""

@@ -7,7 +7,6 @@ masked tokens. The ONNX file gives logits per position ([batch, sequence, vocab]
 
 from __future__ import annotations
 
-import math
 
 import torch
 
@@ -15,7 +14,7 @@ from ..batches import Encoded, pad, pad_ids
 from ..config import MaskedLmTask
 from ..data import Example
 from ..models import build_masked_lm
-from .base import Autocast, Inputs, Task, majority_share, splits, token_losses
+from .base import Autocast, Inputs, Task, lm_losses, lm_metrics, majority_share, splits
 
 IGNORE = -100
 
@@ -62,26 +61,14 @@ class MaskedLm(Task):
         return corrupted, labels
 
     def losses(self, model: torch.nn.Module, inputs: Inputs, autocast: Autocast) -> torch.Tensor:
-        with autocast():
-            logits = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
-        total, count, _ = token_losses(logits, inputs["labels"])
-        return total / count.clamp_min(1)
+        return lm_losses(model, inputs, autocast)
 
-    @torch.no_grad()
     def evaluate(
         self, model: torch.nn.Module, data: Encoded, batch_size: int, device: torch.device, autocast: Autocast
     ) -> dict[str, float]:
-        model.eval()
         generator = torch.Generator().manual_seed(self.job.schedule.seed)
-        loss, tokens, correct = 0.0, 0, 0
-        for rows in splits(len(data), batch_size):
-            inputs = self.inputs(data.take(rows), device, generator)
-            with autocast():
-                logits = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
-            total, count, right = token_losses(logits, inputs["labels"])
-            loss, tokens, correct = loss + float(total.sum()), tokens + int(count.sum()), correct + int(right.sum())
-        mean = loss / max(tokens, 1)
-        return {"loss": mean, "accuracy": correct / max(tokens, 1), "perplexity": math.exp(min(mean, 700.0))}
+        batches = (self.inputs(data.take(rows), device, generator) for rows in splits(len(data), batch_size))
+        return lm_metrics(model, batches, autocast)
 
     def baseline(self, data: Encoded) -> float:
         """Always predicting the most common (non-special) token."""
