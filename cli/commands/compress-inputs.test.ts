@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { decodeModel } from "../../compression/index.ts";
+import { fixturesDir } from "../../compression/onnx-io/test-fixtures.ts";
 import { readModelInputs } from "./compress-inputs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "edgetune-inputs-"));
@@ -81,15 +82,7 @@ describe("readModelInputs", () => {
   });
 
   it("needs a tokenizer for text lines", async () => {
-    const bare = join(
-      import.meta.dirname,
-      "..",
-      "..",
-      "compression",
-      "fixtures",
-      "bert-legacy-trained",
-      "model.onnx",
-    );
+    const bare = join(fixturesDir, "bert-legacy-trained", "model.onnx");
     await expect(
       readModelInputs(file({ text: "a" }), decodeModel(readFileSync(bare)), bare, false),
     ).rejects.toThrow(/:1: text lines need tokenizer\.json next to .*model\.onnx or in its parent folder/);

@@ -13,7 +13,7 @@ import {
   readModelFile,
   type TensorProto,
 } from "../../compression/node.ts";
-import { modelPath } from "../../compression/onnx-io/test-fixtures.ts";
+import { fixturesDir, modelPath } from "../../compression/onnx-io/test-fixtures.ts";
 import { describeFailure } from "../errors.ts";
 import { buildProgram } from "../program.ts";
 import { compressFile, resolveRecipes } from "./compress.ts";
@@ -409,19 +409,7 @@ describe("edgetune compress: bad input fails in one line, writing nothing", () =
       () => {
         // bert-legacy-trained (opset 17) plus a Split without sizes, whose meaning changed in opset 18:
         // blocked int4 DequantizeLinear needs opset 21, and the upgrade refuses to guess
-        const bert = decodeModel(
-          readFileSync(
-            join(
-              import.meta.dirname,
-              "..",
-              "..",
-              "compression",
-              "fixtures",
-              "bert-legacy-trained",
-              "model.onnx",
-            ),
-          ),
-        );
+        const bert = decodeModel(readFileSync(join(fixturesDir, "bert-legacy-trained", "model.onnx")));
         const g = bert.graph as GraphProto;
         const split = makeNode("Split", ["logits"], ["half_a", "half_b"], "split_logits", [
           intAttribute("axis", 1),
