@@ -1,5 +1,6 @@
 // `POST .../compress` body: which variants to make, as preset names or full recipes.
 import { z } from "zod";
+import { HeartbeatRequest, LeaseRequest } from "../fine-tuning/schemas.ts";
 import { Job } from "../jobs/schemas.ts";
 import { checkBatchSeqs, RunnerSeq } from "../runner-event-seq.ts";
 import { ManifestFile, ManifestVariant } from "../schemas.ts";
@@ -25,18 +26,9 @@ export const CompressionLeaseId = z
   .string()
   .regex(/^clease-[0-9a-f]{32}$/, "a compression lease id looks like clease-<32 hex digits>");
 
-export const CompressionLeaseRequest = z.strictObject({
-  ttl_seconds: z
-    .int()
-    .min(5)
-    .max(3600)
-    .default(300)
-    .describe("the lease ends this long after its last heartbeat"),
-});
-
-export const CompressionHeartbeatRequest = z.strictObject({
-  ttl_seconds: z.int().min(5).max(3600).optional(),
-});
+// taking and extending a lease reads as for fine-tuning jobs: one TTL contract for every runner
+export const CompressionLeaseRequest = LeaseRequest;
+export const CompressionHeartbeatRequest = HeartbeatRequest;
 
 const LeaseFile = z.object({ path: z.string(), sha256: z.string(), size: z.int(), url: z.string() });
 
