@@ -3,12 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** The median; the mean of the two middle values for an even count. */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
+export { median } from "../compression/verify/median.ts";
 
 /** Writes `result` as bench/results/<name>.json; returns the file's path. */
 export function writeResult(name: string, result: unknown): string {

@@ -1,4 +1,6 @@
 // Verification and reports (Node only: onnxruntime-node and node:zlib).
+
+export { median } from "./median.ts";
 export { checkSupportedOps, knownOpsets } from "./supported-ops.ts";
 export {
   createSession,
@@ -16,4 +18,4 @@ export {
   verifyOptionsSchema,
   verifyVariant,
 } from "./verify.ts";
-export { median, type WebLatency, webLatency } from "./web-latency.ts";
+export { type WebLatency, webLatency } from "./web-latency.ts";

@@ -12,7 +12,8 @@ import { indexGraph } from "../graph/graph.ts";
 import { DataType } from "../onnx-io/data-types.ts";
 import type { ModelProto } from "../onnx-io/onnx-types.ts";
 import { countParameters } from "../onnx-io/summary.ts";
-import { median, type WebLatency, webLatency } from "./web-latency.ts";
+import { median } from "./median.ts";
+import { type WebLatency, webLatency } from "./web-latency.ts";
 
 export type Feeds = Record<string, ort.Tensor>;
 

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as ortWeb from "onnxruntime-web";
 import { WASM_SESSION_OPTIONS } from "../../client/wasm-session-options.ts";
+import { median } from "./median.ts";
 import type { Feeds } from "./verify.ts";
 
 let configured = false;
@@ -16,14 +17,6 @@ function configure(): void {
   const require = createRequire(import.meta.url);
   ortWeb.env.wasm.wasmBinary = readFileSync(require.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"));
   configured = true;
-}
-
-export function median(times: number[]): number {
-  const sorted = [...times].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export type WebLatency = { median: number; runs: number } | { error: string };

@@ -1,0 +1,6 @@
+/** The median; the mean of the two middle values for an even count (verify's latencies, the benchmarks). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
