@@ -6,6 +6,7 @@
 // parsed once per isolate (manifest-cache.ts).
 import { modelNotFound, versionNotFound } from "../auth/access.ts";
 import type { Env } from "../env.ts";
+import { getModelVersion } from "../registry/db.ts";
 import { cachedModelVersion, registryCacheTtl } from "../registry/model-version-cache.ts";
 import { parseParam, VersionName } from "../registry/names.ts";
 import type { Manifest, ManifestVariant } from "../schemas.ts";
@@ -29,7 +30,9 @@ export function resolveVariant(
     const requested =
       requestedVersion === undefined ? undefined : parseParam(VersionName, "version", requestedVersion);
     const ttl = registryCacheTtl(env.EDGETUNE_REGISTRY_CACHE_MS);
-    const { model, version } = await cachedModelVersion(env.REGISTRY, name, requested, ttl);
+    const { model, version } = await cachedModelVersion(name, requested, ttl, () =>
+      getModelVersion(env.REGISTRY, name, requested),
+    );
     if (!model) throw modelNotFound(name);
     if (!version) throw versionNotFound(name, requested);
     const manifest = await cachedManifest(

@@ -5,6 +5,7 @@
 // when that insert happened, so a publish that lost a race (or saw staging change under it) writes
 // nothing.
 import type { ManifestFile, ManifestVariant } from "../schemas.ts";
+import { forgetModel } from "./model-version-cache.ts";
 
 export interface ModelRow {
   name: string;
@@ -147,6 +148,7 @@ export async function commitVersion(
   }
   if (inserted === 0)
     throw new PublishConflict("the version was published, or its staging changed, meanwhile");
+  forgetModel(model);
 }
 
 export async function getModel(db: D1Database, name: string): Promise<ModelRow | null> {

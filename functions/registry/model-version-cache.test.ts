@@ -3,6 +3,7 @@
 // to D1, as another isolate's publish would be.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { getModelVersion } from "./db.ts";
 import { cachedModelVersion, forgetModel, registryCacheTtl } from "./model-version-cache.ts";
 
 const MINUTE = 60_000;
@@ -24,7 +25,8 @@ const swapManifest = (model: string, version: string, manifestSha256: string) =>
     .run();
 
 const shaOf = async (model: string, version: string | undefined, ttl: number) =>
-  (await cachedModelVersion(env.REGISTRY, model, version, ttl)).version?.manifestSha256;
+  (await cachedModelVersion(model, version, ttl, () => getModelVersion(env.REGISTRY, model, version))).version
+    ?.manifestSha256;
 
 describe("the registry cache", () => {
   it("answers from the isolate while fresh, so a change behind its back is not read from D1", async () => {
@@ -65,7 +67,11 @@ describe("the registry cache", () => {
   });
 
   it("never remembers a miss: a model or version published after a 404 is found at once", async () => {
-    expect(await cachedModelVersion(env.REGISTRY, "cached-new", "1", MINUTE)).toEqual({
+    expect(
+      await cachedModelVersion("cached-new", "1", MINUTE, () =>
+        getModelVersion(env.REGISTRY, "cached-new", "1"),
+      ),
+    ).toEqual({
       model: null,
       version: null,
     });

@@ -7,7 +7,7 @@
 // made in other isolates are seen within the TTL (env EDGETUNE_REGISTRY_CACHE_MS, 1000 ms unless set;
 // 0 turns the cache off). Only found versions are kept, so a model published a moment ago is never
 // refused because an earlier 404 was remembered. Concurrent misses share one query.
-import { getModelVersion, type ModelRow, type VersionRow } from "./db.ts";
+import type { ModelRow, VersionRow } from "./db.ts";
 
 const DEFAULT_TTL_MS = 1000;
 const MAX_ENTRIES = 256;
@@ -22,19 +22,23 @@ export function registryCacheTtl(setting: string | undefined): number {
   return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_TTL_MS;
 }
 
-/** getModelVersion, answered from this isolate's cache while its entry is younger than `ttlMs`. */
+/**
+ * `load()`'s answer (db.ts getModelVersion for this model and version), from this isolate's cache while
+ * its entry is younger than `ttlMs`. The loader is passed in so db.ts, whose writes forget entries, is
+ * not imported here.
+ */
 export function cachedModelVersion(
-  db: D1Database,
   model: string,
   version: string | undefined,
   ttlMs: number,
+  load: () => Promise<Answer>,
 ): Promise<Answer> {
-  if (ttlMs <= 0) return getModelVersion(db, model, version);
+  if (ttlMs <= 0) return load();
   const key = keyOf(model, version);
   const now = Date.now();
   const hit = entries.get(key);
   if (hit && hit.expires > now) return hit.answer;
-  const answer = getModelVersion(db, model, version);
+  const answer = load();
   const entry = { expires: now + ttlMs, answer };
   entries.delete(key);
   if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);

@@ -10,7 +10,6 @@ import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../json-body.ts";
 import { Problem } from "../problem.ts";
 import { commitVersion, getModel, PublishConflict, readStaging } from "../registry/db.ts";
-import { forgetModel } from "../registry/model-version-cache.ts";
 import { ModelName, parseParam, VersionName } from "../registry/names.ts";
 import { validateVersion } from "../registry/validate.ts";
 import { Manifest, PublishRequest, PublishResponse } from "../schemas.ts";
@@ -64,7 +63,6 @@ export const publish = new Hono<AppEnv>().post(
         publishedAt,
         ...(request.public === undefined ? {} : { public: request.public }),
       });
-      forgetModel(name);
     } catch (err) {
       if (!(err instanceof PublishConflict)) throw err;
       throw new Problem({
